@@ -1,0 +1,176 @@
+/**
+ * A small ONNX graph builder. Blocks (embedding, attention, MLP, vision block, merger) call it to emit
+ * nodes; node names encode where they sit in the model (`/model/layers.0/attn/q_proj/MatMul`) and each
+ * node's outputs are named after it. Weights are lazy: an initializer holds a function that produces its
+ * bytes when the writer streams it to disk, so building a 7B graph holds no weight data.
+ */
+import onnxProto from 'onnx-proto';
+
+export const { onnx } = onnxProto;
+export type TensorProto = InstanceType<typeof onnx.TensorProto>;
+
+export type ElemType = 'float32' | 'float16' | 'int64' | 'int32' | 'bool' | 'uint8';
+
+export const ONNX_TYPE: Record<ElemType, number> = {
+  float32: onnx.TensorProto.DataType.FLOAT,
+  float16: onnx.TensorProto.DataType.FLOAT16,
+  int64: onnx.TensorProto.DataType.INT64,
+  int32: onnx.TensorProto.DataType.INT32,
+  bool: onnx.TensorProto.DataType.BOOL,
+  uint8: onnx.TensorProto.DataType.UINT8,
+};
+
+/** A dimension: a fixed size or a symbolic name (`batch_size`, `sequence_length`, ...). */
+export type Dim = number | string;
+
+/**
+ * Attribute values: a plain number is an INT, a plain number[] INTS, a string STRING;
+ * floats must be tagged ({ f } / { floats }) because JS numbers do not say which they are.
+ */
+export type Attr = number | number[] | string | { f: number } | { floats: number[] } | { t: TensorProto };
+
+/** A weight whose bytes are produced on demand (read from the checkpoint, converted, maybe quantized). */
+export interface LazyTensor {
+  name: string;
+  type: ElemType;
+  dims: number[];
+  /** Produces the little-endian raw bytes; called once, by the writer. */
+  bytes: () => Promise<Uint8Array> | Uint8Array;
+}
+
+export interface NodeOptions {
+  /** Node name relative to the current scope; defaults to the op type. */
+  name?: string;
+  /** Number of outputs (default 1) or explicit output names. */
+  outputs?: number | string[];
+  domain?: string;
+}
+
+interface ValueInfo { name: string; type: ElemType; dims: Dim[] }
+
+export class Graph {
+  readonly nodes: InstanceType<typeof onnx.NodeProto>[] = [];
+  readonly inputs: ValueInfo[] = [];
+  readonly outputs: ValueInfo[] = [];
+  /** Weights, in creation order; the writer streams them in this order. */
+  readonly weights: LazyTensor[] = [];
+  /** Small constants (shapes, axes, scalars), embedded in the graph, de-duplicated by value. */
+  readonly constants = new Map<string, TensorProto>();
+  private readonly scopes: string[] = [];
+  private readonly usedNames = new Set<string>();
+
+  constructor(readonly name: string) {}
+
+  /** Runs `body` with `part` appended to the node-name path (`/model` + `/layers.0` + `/attn`). */
+  scope<T>(part: string, body: () => T): T {
+    this.scopes.push(part);
+    try {
+      return body();
+    } finally {
+      this.scopes.pop();
+    }
+  }
+
+  /** The current scope path, e.g. `/model/layers.0/attn`. */
+  path(): string {
+    return this.scopes.map((s) => `/${s}`).join('');
+  }
+
+  input(name: string, type: ElemType, dims: Dim[]): string {
+    this.inputs.push({ name, type, dims });
+    return name;
+  }
+
+  /** Marks `value` as a graph output named `name` (an Identity is inserted when the names differ). */
+  output(value: string, name: string, type: ElemType, dims: Dim[]): string {
+    if (value !== name) this.node('Identity', [value], {}, { name: `output/${name}`, outputs: [name] });
+    this.outputs.push({ name, type, dims });
+    return name;
+  }
+
+  /** Emits one node and returns its output names. Empty-string inputs mean "omitted optional input". */
+  nodeN(op: string, inputs: string[], attrs: Record<string, Attr> = {}, opts: NodeOptions = {}): string[] {
+    const name = this.uniqueName(`${this.path()}/${opts.name ?? op}`);
+    const outputs = Array.isArray(opts.outputs)
+      ? opts.outputs
+      : Array.from({ length: opts.outputs ?? 1 }, (_, i) => `${name}/output_${i}`);
+    this.nodes.push(
+      onnx.NodeProto.create({
+        name,
+        opType: op,
+        domain: opts.domain ?? '',
+        input: inputs,
+        output: outputs,
+        attribute: Object.entries(attrs).map(([k, v]) => attribute(k, v)),
+      }),
+    );
+    return outputs;
+  }
+
+  /** Emits a single-output node and returns its output name. */
+  node(op: string, inputs: string[], attrs: Record<string, Attr> = {}, opts: NodeOptions = {}): string {
+    return this.nodeN(op, inputs, attrs, opts)[0];
+  }
+
+  /** Registers a lazily produced weight under its (checkpoint-derived) name. */
+  weight(t: LazyTensor): string {
+    if (this.weights.some((w) => w.name === t.name)) throw new Error(`duplicate weight ${t.name}`);
+    this.weights.push(t);
+    return t.name;
+  }
+
+  /** An int64 constant (shape vectors, axes, indices); identical values share one initializer. */
+  int64(values: number[] | number, dims?: number[]): string {
+    const arr = Array.isArray(values) ? values : [values];
+    return this.constant('int64', new Uint8Array(BigInt64Array.from(arr, (v) => BigInt(v)).buffer), dims ?? (Array.isArray(values) ? [arr.length] : []));
+  }
+
+  /** A float32 constant. */
+  float32(values: number[] | number | Float32Array, dims?: number[]): string {
+    const arr = typeof values === 'number' ? Float32Array.of(values) : Float32Array.from(values);
+    return this.constant('float32', new Uint8Array(arr.buffer), dims ?? (typeof values === 'number' ? [] : [arr.length]));
+  }
+
+  /** A constant of any element type from raw little-endian bytes. */
+  constant(type: ElemType, raw: Uint8Array, dims: number[]): string {
+    const key = `${type}|${dims.join('x')}|${Buffer.from(raw).toString('base64')}`;
+    const existing = this.constants.get(key);
+    if (existing) return existing.name;
+    const name = `/const/${type}_${this.constants.size}`;
+    this.constants.set(key, onnx.TensorProto.create({ name, dataType: ONNX_TYPE[type], dims, rawData: raw }));
+    return name;
+  }
+
+  private uniqueName(base: string): string {
+    let name = base;
+    for (let i = 1; this.usedNames.has(name); i++) name = `${base}_${i}`;
+    this.usedNames.add(name);
+    return name;
+  }
+}
+
+function attribute(name: string, v: Attr): InstanceType<typeof onnx.AttributeProto> {
+  const T = onnx.AttributeProto.AttributeType;
+  if (typeof v === 'number') {
+    if (!Number.isInteger(v)) throw new TypeError(`attribute ${name}: ${v} is not an integer; tag floats as { f }`);
+    return onnx.AttributeProto.create({ name, type: T.INT, i: v });
+  }
+  if (typeof v === 'string') return onnx.AttributeProto.create({ name, type: T.STRING, s: new TextEncoder().encode(v) });
+  if (Array.isArray(v)) return onnx.AttributeProto.create({ name, type: T.INTS, ints: v });
+  if ('f' in v) return onnx.AttributeProto.create({ name, type: T.FLOAT, f: v.f });
+  if ('floats' in v) return onnx.AttributeProto.create({ name, type: T.FLOATS, floats: v.floats });
+  return onnx.AttributeProto.create({ name, type: T.TENSOR, t: v.t });
+}
+
+/** A ValueInfoProto for graph inputs/outputs. */
+export function valueInfo(v: ValueInfo): InstanceType<typeof onnx.ValueInfoProto> {
+  return onnx.ValueInfoProto.create({
+    name: v.name,
+    type: {
+      tensorType: {
+        elemType: ONNX_TYPE[v.type],
+        shape: { dim: v.dims.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) },
+      },
+    },
+  });
+}

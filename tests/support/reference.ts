@@ -1,0 +1,60 @@
+/**
+ * Access to the oracle in ../shared/reference (read in place, never copied into the repo).
+ * REWATCH_REFERENCE overrides the location.
+ */
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { readAll, type TypedTensor } from '../../src/lib/safetensors.ts';
+
+export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+export const REFERENCE_ROOT = resolve(process.env.REWATCH_REFERENCE ?? join(REPO_ROOT, '../shared/reference'));
+
+/** The reference checkpoints: each has model/, cases/ and sampling.json. */
+export function referenceModels(): string[] {
+  if (!existsSync(REFERENCE_ROOT)) throw new Error(`reference data not found at ${REFERENCE_ROOT} (set REWATCH_REFERENCE)`);
+  return readdirSync(REFERENCE_ROOT).filter((d) => existsSync(join(REFERENCE_ROOT, d, 'model', 'config.json'))).sort();
+}
+
+export function referenceModelDir(model: string): string {
+  return join(REFERENCE_ROOT, model, 'model');
+}
+
+/** Every case of one reference checkpoint, by name (case_a, ...). */
+export function referenceCases(model: string): string[] {
+  return readdirSync(join(REFERENCE_ROOT, model, 'cases'))
+    .filter((f) => f.endsWith('.json'))
+    .map((f) => f.replace(/\.json$/, ''))
+    .sort();
+}
+
+/** Every (model, case) pair, so tests cover whatever cases the oracle holds, not a fixed list. */
+export function allReferenceCases(): { model: string; name: string }[] {
+  return referenceModels().flatMap((model) => referenceCases(model).map((name) => ({ model, name })));
+}
+
+export interface ReferenceCase {
+  model: string;
+  name: string;
+  /** The case's .json (messages, prompt, settings, generated ids, checks, ...). */
+  meta: Record<string, any>;
+  tensors: Map<string, TypedTensor>;
+}
+
+export function loadReferenceCase(model: string, name: string): ReferenceCase {
+  const base = join(REFERENCE_ROOT, model, 'cases', name);
+  const meta = JSON.parse(readFileSync(`${base}.json`, 'utf8'));
+  const tensors = readAll(new Uint8Array(readFileSync(`${base}.safetensors`)), `${base}.safetensors`);
+  return { model, name, meta, tensors };
+}
+
+export function loadSampling(model: string): Record<string, any> {
+  return JSON.parse(readFileSync(join(REFERENCE_ROOT, model, 'sampling.json'), 'utf8'));
+}
+
+/** A tensor of a case, failing loudly when absent. */
+export function tensor(c: ReferenceCase, key: string): TypedTensor {
+  const t = c.tensors.get(key);
+  if (!t) throw new Error(`${c.model}/${c.name}: no tensor "${key}"`);
+  return t;
+}
