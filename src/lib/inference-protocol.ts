@@ -7,6 +7,15 @@ import type { ExtractedFrames } from './frames-protocol.ts';
 export type Device = 'webgpu' | 'wasm';
 export type ModelDtype = 'fp32' | 'fp16' | 'q4' | 'q4f16';
 
+/** Where a converted model comes from. */
+export type ModelSource =
+  /** A folder URL (the app's own models/ folder, or wherever the user hosts the files). */
+  | { kind: 'url'; url: string }
+  /** A Hugging Face hub id. */
+  | { kind: 'hub'; id: string }
+  /** A converted model folder picked from disk; paths relative to the folder root (e.g. `onnx/decoder_model_merged_q4.onnx`). */
+  | { kind: 'files'; name: string; files: { path: string; file: Blob }[] };
+
 export interface LoadOptions {
   /** 'auto' tries WebGPU first and falls back to WASM, reporting why. */
   device: Device | 'auto';
@@ -23,7 +32,7 @@ export interface LoadProgress {
 }
 
 export interface LoadResult {
-  source: string;
+  source: ModelSource;
   device: Device;
   dtype: ModelDtype;
   /** Why WebGPU was not used, when device 'auto' ended on WASM. */
@@ -61,7 +70,7 @@ export interface AskResult {
 export type InferenceErrorKind = 'load-failed' | 'not-loaded' | 'busy' | 'device-lost' | 'bad-input' | 'generation-failed';
 
 export interface InferenceApi {
-  load(source: string, options: LoadOptions, onProgress?: (p: LoadProgress) => void): Promise<LoadResult>;
+  load(source: ModelSource, options: LoadOptions, onProgress?: (p: LoadProgress) => void): Promise<LoadResult>;
   ask(request: AskRequest, onToken?: (text: string) => void): Promise<AskResult>;
   /** Interrupts a running ask within one token. */
   stop(): void;
