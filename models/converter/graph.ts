@@ -174,3 +174,40 @@ export function valueInfo(v: ValueInfo): InstanceType<typeof onnx.ValueInfoProto
     },
   });
 }
+
+/** IEEE half bits of one float, rounded to nearest even; overflow becomes infinity, tiny values subnormal or zero. */
+function f32ToF16Bits(value: number): number {
+  const f = new Float32Array(1);
+  f[0] = value;
+  const x = new Uint32Array(f.buffer)[0];
+  const sign = (x >>> 16) & 0x8000;
+  const exp = (x >>> 23) & 0xff;
+  const mant = x & 0x7fffff;
+  if (exp === 0xff) return sign | 0x7c00 | (mant ? 0x200 : 0);
+  const e = exp - 127 + 15;
+  if (e >= 0x1f) return sign | 0x7c00;
+  if (e <= 0) {
+    if (e < -10) return sign;
+    // Subnormal half: shift the mantissa (with its implicit 1) right and round half to even.
+    const m = mant | 0x800000;
+    const shift = 14 - e;
+    const half = 1 << (shift - 1);
+    const rest = m & ((1 << shift) - 1);
+    let h = m >>> shift;
+    if (rest > half || (rest === half && (h & 1))) h++;
+    return sign | h;
+  }
+  let h = sign | (e << 10) | (mant >>> 13);
+  const rest = mant & 0x1fff;
+  // A carry out of the mantissa correctly bumps the exponent (up to infinity).
+  if (rest > 0x1000 || (rest === 0x1000 && (h & 1))) h++;
+  return h;
+}
+
+/** Little-endian bytes of float values as `type` (float32 as is, float16 rounded to nearest even). */
+export function floatBytes(values: Float32Array, type: 'float32' | 'float16'): Uint8Array {
+  if (type === 'float32') return new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
+  const out = new Uint16Array(values.length);
+  for (let i = 0; i < values.length; i++) out[i] = f32ToF16Bits(values[i]);
+  return new Uint8Array(out.buffer);
+}
