@@ -1,5 +1,6 @@
 import { defineConfig } from 'vite';
 import { svelte } from '@sveltejs/vite-plugin-svelte';
+import { ortAssets } from './scripts/ort-assets.ts';
 
 // Cross-origin isolation lets ORT's WASM backend use threads (SharedArrayBuffer).
 export const isolationHeaders = {
@@ -8,7 +9,7 @@ export const isolationHeaders = {
 };
 
 export default defineConfig({
-  plugins: [svelte()],
+  plugins: [svelte(), ortAssets()],
   worker: { format: 'es' },
   server: { headers: isolationHeaders },
   preview: { headers: isolationHeaders },
