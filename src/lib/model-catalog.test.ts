@@ -1,0 +1,42 @@
+import { describe, expect, it } from 'vitest';
+import { CATALOG, catalogEntry, formatBytes, memoryEstimate, onnxPath, parameterCounts, weightBytes } from './model-catalog.ts';
+
+const total = (id: string) => {
+  const p = parameterCounts(catalogEntry(id).architecture);
+  return p.matmul + p.embedding + p.other;
+};
+
+describe('model catalog', () => {
+  it('counts the published parameter totals from the architecture', () => {
+    // Qwen2.5-VL-7B-Instruct's safetensors hold 8,292,166,656 parameters; Qwen2.5-VL-3B's 3,754,622,976.
+    expect(total('rewatch-r1-7b')).toBe(8_292_166_656);
+    expect(total('qwen2.5-vl-3b-instruct')).toBe(3_754_622_976);
+  });
+
+  it('sizes the 4-bit 7B at about 5 GB, q4 (fp32 scales) above q4f16', () => {
+    const e = catalogEntry('rewatch-r1-7b');
+    expect(weightBytes(e, 'q4f16') / 1e9).toBeCloseTo(5.45, 1);
+    expect(weightBytes(e, 'q4')).toBeGreaterThan(weightBytes(e, 'q4f16'));
+    expect(formatBytes(weightBytes(e, 'q4f16'))).toMatch(/^5\.\d\d GB$/);
+  });
+
+  it('estimates memory with the KV cache of the full ReWatch context', () => {
+    const m = memoryEstimate(catalogEntry('rewatch-r1-7b'), 'q4f16');
+    // 192 frames -> 96 steps x 128 tokens = 12,288 visual tokens, + 300 prompt + 2048 new.
+    expect(m.contextTokens).toBe(12_288 + 300 + 2048);
+    expect(m.kvCache).toBe(28 * 2 * 4 * 128 * m.contextTokens * 2);
+    expect(m.total).toBe(m.weights + m.kvCache + m.activations);
+    expect(m.largestBuffer).toBe(152_064 * 3584 * 2);
+  });
+
+  it('names files as transformers.js does', () => {
+    expect(onnxPath('decoder_model_merged', 'q4f16')).toBe('onnx/decoder_model_merged_q4f16.onnx');
+    expect(onnxPath('vision_encoder', 'fp32')).toBe('onnx/vision_encoder.onnx');
+  });
+
+  it('has unique ids and says how to get every entry', () => {
+    expect(new Set(CATALOG.map((e) => e.id)).size).toBe(CATALOG.length);
+    for (const e of CATALOG) expect(e.howToGet.length).toBeGreaterThan(0);
+    expect(() => catalogEntry('nope')).toThrow(/unknown catalog id "nope"/);
+  });
+});

@@ -1,0 +1,164 @@
+/**
+ * The model catalog (models/manifest.json), typed, with the pure arithmetic the capability check and the
+ * download planner need: which files a dtype loads, how many bytes they weigh, how much memory a run needs.
+ * Sizes come from the architecture (parameters per block x bits per parameter), so a new entry never carries
+ * a hand-typed size that can drift from the files the converter writes.
+ */
+import manifest from '../../models/manifest.json';
+import type { ModelDtype, ModelSource } from './inference-protocol.ts';
+
+export interface TextArchitecture {
+  hiddenSize: number;
+  intermediateSize: number;
+  layers: number;
+  heads: number;
+  kvHeads: number;
+  headDim: number;
+  vocab: number;
+  /** True when lm_head reuses the embedding table (no separate output matrix). */
+  tiedEmbeddings: boolean;
+}
+
+export interface VisionArchitecture {
+  hiddenSize: number;
+  intermediateSize: number;
+  depth: number;
+  /** The merger's output width (the text model's hidden size). */
+  outHiddenSize: number;
+}
+
+export interface FrameBudget {
+  /** Frames sampled from a video (two frames make one temporal grid step). */
+  maxFrames: number;
+  /** Visual tokens per temporal step after the 2x2 merge (ReWatch: 128, i.e. 128*28*28 pixels per frame). */
+  tokensPerTemporalStep: number;
+  maxNewTokens: number;
+}
+
+/** Model sources a catalog entry can name (a picked folder is never a catalog entry). */
+export type CatalogSource = Extract<ModelSource, { kind: 'url' } | { kind: 'hub' }>;
+
+export interface CatalogEntry {
+  id: string;
+  name: string;
+  /** False for models that were not post-trained on ReWatch-CoT: the UI says so. */
+  rewatchTrained: boolean;
+  source: CatalogSource;
+  /** Dtypes this entry is published in, best first. */
+  dtypes: ModelDtype[];
+  architecture: { text: TextArchitecture; vision: VisionArchitecture };
+  frameBudget: FrameBudget;
+  /** The exact step that produces the files (a command), shown when they are missing. */
+  howToGet: string;
+  note: string;
+}
+
+/** The three graphs transformers.js loads for Qwen2.5-VL. */
+export const SESSIONS = ['vision_encoder', 'embed_tokens', 'decoder_model_merged'] as const;
+export type SessionName = (typeof SESSIONS)[number];
+
+/** transformers.js' file-name suffix per dtype (DEFAULT_DTYPE_SUFFIX_MAPPING). */
+export const DTYPE_SUFFIX: Record<ModelDtype, string> = { fp32: '', fp16: '_fp16', q4: '_q4', q4f16: '_q4f16' };
+
+/** GPU features a dtype needs: fp16 activations need shader-f16. */
+export const DTYPE_FEATURES: Record<ModelDtype, string[]> = { fp32: [], fp16: ['shader-f16'], q4: [], q4f16: ['shader-f16'] };
+
+export const CATALOG: readonly CatalogEntry[] = manifest.models as CatalogEntry[];
+
+export function catalogEntry(id: string): CatalogEntry {
+  const entry = CATALOG.find((e) => e.id === id);
+  if (!entry) throw new TypeError(`unknown catalog id "${id}"`);
+  return entry;
+}
+
+/** The ONNX file of one session in one dtype, relative to the model folder. */
+export function onnxPath(session: SessionName, dtype: ModelDtype): string {
+  return `onnx/${session}${DTYPE_SUFFIX[dtype]}.onnx`;
+}
+
+/** Parameter counts, split by how the converter stores them. */
+export interface ParameterCounts {
+  /** Weights of MatMuls (what 4-bit quantization turns into MatMulNBits), lm_head included. */
+  matmul: number;
+  /** The token embedding table (a Gather, never quantized). */
+  embedding: number;
+  /** Norms, biases and the patch-embedding convolution: always float. */
+  other: number;
+}
+
+export function parameterCounts({ text: t, vision: v }: CatalogEntry['architecture']): ParameterCounts {
+  const q = t.heads * t.headDim;
+  const kv = t.kvHeads * t.headDim;
+  const textLayer = t.hiddenSize * (2 * q + 2 * kv) + 3 * t.hiddenSize * t.intermediateSize;
+  const lmHead = t.tiedEmbeddings ? 0 : t.vocab * t.hiddenSize;
+  const visionBlock = 4 * v.hiddenSize * v.hiddenSize + 3 * v.hiddenSize * v.intermediateSize;
+  const merged = 4 * v.hiddenSize;
+  const merger = merged * merged + merged * v.outHiddenSize;
+  const matmul = t.layers * textLayer + lmHead + v.depth * visionBlock + merger;
+  const textOther = t.layers * (q + 2 * kv + 2 * t.hiddenSize) + t.hiddenSize;
+  const visionOther = v.depth * (3 * v.hiddenSize + v.hiddenSize + 2 * v.intermediateSize + v.hiddenSize + 2 * v.hiddenSize);
+  const patchEmbed = v.hiddenSize * 3 * 2 * 14 * 14;
+  const mergerOther = v.hiddenSize + merged + v.outHiddenSize;
+  return { matmul, embedding: t.vocab * t.hiddenSize, other: textOther + visionOther + patchEmbed + mergerOther };
+}
+
+/** Bits per parameter as stored. 4-bit: block 32 with one scale per block (fp16 scales for q4f16, fp32 for q4). */
+const BITS: Record<ModelDtype, { matmul: number; embedding: number; other: number }> = {
+  fp32: { matmul: 32, embedding: 32, other: 32 },
+  fp16: { matmul: 16, embedding: 16, other: 16 },
+  q4: { matmul: 4 + 32 / 32, embedding: 16, other: 32 },
+  q4f16: { matmul: 4 + 16 / 32, embedding: 16, other: 16 },
+};
+
+/** Bytes of all weights of one dtype (the download size, give or take graph structure and tokenizer). */
+export function weightBytes(entry: CatalogEntry, dtype: ModelDtype): number {
+  const p = parameterCounts(entry.architecture);
+  const b = BITS[dtype];
+  return Math.ceil((p.matmul * b.matmul + p.embedding * b.embedding + p.other * b.other) / 8);
+}
+
+/** Bytes per activation element: the 'f16' dtypes compute in half precision, the others in float32. */
+export function activationBytes(dtype: ModelDtype): number {
+  return dtype === 'fp16' || dtype === 'q4f16' ? 2 : 4;
+}
+
+export interface MemoryEstimate {
+  weights: number;
+  /** KV cache at the longest context the frame budget allows (all visual tokens, a prompt, maxNewTokens). */
+  kvCache: number;
+  /** The largest intermediate tensors alive at once (MLP of the vision encoder or of the prefill). */
+  activations: number;
+  total: number;
+  /** The largest single buffer the runtime must allocate (compared with maxBufferSize). */
+  largestBuffer: number;
+  contextTokens: number;
+}
+
+/** Tokens of a ReWatch prompt besides the video (system prompt, question, chat markup). */
+export const PROMPT_TEXT_TOKENS = 300;
+
+export function memoryEstimate(entry: CatalogEntry, dtype: ModelDtype): MemoryEstimate {
+  const { text: t, vision: v } = entry.architecture;
+  const f = entry.frameBudget;
+  const act = activationBytes(dtype);
+  const visualTokens = (f.maxFrames / 2) * f.tokensPerTemporalStep;
+  const prefillTokens = visualTokens + PROMPT_TEXT_TOKENS;
+  const contextTokens = prefillTokens + f.maxNewTokens;
+  const kvCache = t.layers * 2 * t.kvHeads * t.headDim * contextTokens * act;
+  // gate, up and their product live together in a SwiGLU MLP; vision patches are 4 per merged token.
+  const visionMlp = 3 * visualTokens * 4 * v.intermediateSize * act;
+  const prefillMlp = 3 * prefillTokens * t.intermediateSize * act;
+  const activations = Math.max(visionMlp, prefillMlp);
+  const weights = weightBytes(entry, dtype);
+  const embeddingTable = (t.vocab * t.hiddenSize * BITS[dtype].embedding) / 8;
+  const largestBuffer = Math.max(embeddingTable, prefillMlp / 3, visionMlp / 3);
+  return { weights, kvCache, activations, total: weights + kvCache + activations, largestBuffer, contextTokens };
+}
+
+/** Human-readable bytes (GB = 1e9 bytes, as disks and download sizes are quoted). */
+export function formatBytes(bytes: number): string {
+  if (bytes >= 1e9) return `${(bytes / 1e9).toFixed(2)} GB`;
+  if (bytes >= 1e6) return `${(bytes / 1e6).toFixed(1)} MB`;
+  if (bytes >= 1e3) return `${(bytes / 1e3).toFixed(1)} kB`;
+  return `${bytes} B`;
+}
