@@ -1,0 +1,222 @@
+/**
+ * The vision encoder graph against the oracle (transformers 4.56, fp32 from the bf16 checkpoint): every
+ * case of every reference checkpoint, every modality, plus several grids in one call, the absence of
+ * loop operators, and attention memory that grows linearly with the number of frames.
+ */
+import { describe, expect, it } from 'vitest';
+import * as ort from 'onnxruntime-node';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { onnx, valueInfo, ONNX_TYPE, type Graph } from './graph.ts';
+import { Checkpoint } from './checkpoint.ts';
+import { parseConfig, type QwenVLConfig } from './config.ts';
+import { buildVisionEncoder, type VisionEncoderOptions } from './vision-encoder.ts';
+import { allReferenceCases, loadReferenceCase, referenceModelDir, tensor, type ReferenceCase } from '../../tests/support/reference.ts';
+
+interface Loaded { cfg: QwenVLConfig; ckpt: Checkpoint }
+
+function load(model: string): Loaded {
+  const dir = referenceModelDir(model);
+  return { cfg: parseConfig(JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8'))), ckpt: Checkpoint.open(dir) };
+}
+
+/** The graph as an in-memory ModelProto with every weight inline (the converter's writer streams it to disk instead). */
+async function modelBytes(g: Graph): Promise<Uint8Array> {
+  const weights = [];
+  for (const w of g.weights) weights.push(onnx.TensorProto.create({ name: w.name, dataType: ONNX_TYPE[w.type], dims: w.dims, rawData: await w.bytes() }));
+  const model = onnx.ModelProto.create({
+    irVersion: 8,
+    opsetImport: [{ domain: '', version: 17 }],
+    producerName: 'rewatch-web vision-encoder test',
+    graph: onnx.GraphProto.create({
+      name: g.name,
+      node: g.nodes,
+      initializer: [...g.constants.values(), ...weights],
+      input: g.inputs.map(valueInfo),
+      output: g.outputs.map(valueInfo),
+    }),
+  });
+  return onnx.ModelProto.encode(model).finish();
+}
+
+async function session(g: Graph): Promise<ort.InferenceSession> {
+  // One thread: the test machine's cores are shared.
+  return ort.InferenceSession.create(await modelBytes(g), { intraOpNumThreads: 1, interOpNumThreads: 1 });
+}
+
+const sessions = new Map<string, Promise<{ s: ort.InferenceSession; cfg: QwenVLConfig }>>();
+function debugSession(model: string): Promise<{ s: ort.InferenceSession; cfg: QwenVLConfig }> {
+  let p = sessions.get(model);
+  if (!p) {
+    const { cfg, ckpt } = load(model);
+    p = session(buildVisionEncoder(ckpt, cfg, { floatType: 'float32', debugOutputs: true })).then((s) => ({ s, cfg }));
+    sessions.set(model, p);
+  }
+  return p;
+}
+
+function feeds(pixels: Float32Array, patchDim: number, grids: number[][]): Record<string, ort.Tensor> {
+  return {
+    pixel_values: new ort.Tensor('float32', pixels, [pixels.length / patchDim, patchDim]),
+    image_grid_thw: new ort.Tensor('int64', BigInt64Array.from(grids.flat(), (x) => BigInt(x)), [grids.length, 3]),
+  };
+}
+
+function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  expect(a.length).toBe(b.length);
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
+  return m;
+}
+
+function floats(c: ReferenceCase, key: string): Float32Array {
+  return tensor(c, key).data as Float32Array;
+}
+
+function ints(c: ReferenceCase, key: string): number[] {
+  return Array.from(tensor(c, key).data as ArrayLike<number | bigint>, Number);
+}
+
+/** Each patch's segment number from reference cu_seqlens, which cut the hidden states in window order. */
+function referenceSegments(cuSeqlens: number[], windowOrderPatch: number[]): number[] {
+  const out = new Array<number>(windowOrderPatch.length);
+  let seg = 0;
+  for (let k = 0; k < windowOrderPatch.length; k++) {
+    while (k >= cuSeqlens[seg + 1]) seg++;
+    out[windowOrderPatch[k]] = seg;
+  }
+  return out;
+}
+
+/** Two labellings describe the same partition of the patches (labels may differ by a renaming). */
+function samePartition(a: ArrayLike<number | bigint>, b: number[]): boolean {
+  const ab = new Map<string, number>();
+  const ba = new Map<number, string>();
+  for (let i = 0; i < b.length; i++) {
+    const x = String(a[i]);
+    if ((ab.has(x) && ab.get(x) !== b[i]) || (ba.has(b[i]) && ba.get(b[i]) !== x)) return false;
+    ab.set(x, b[i]);
+    ba.set(b[i], x);
+  }
+  return true;
+}
+
+/** The modalities of a case: pixel rows, grid, reference embeddings and the prefix of its vision intermediates. */
+function modalities(c: ReferenceCase): { kind: string; pixels: string; grid: string; embeds: string; prefix: string }[] {
+  const both = c.tensors.has('pixel_values') && c.tensors.has('pixel_values_videos');
+  const out = [];
+  if (c.tensors.has('pixel_values')) out.push({ kind: 'image', pixels: 'pixel_values', grid: 'image_grid_thw', embeds: 'image_embeds', prefix: both ? 'image_vision_' : 'vision_' });
+  if (c.tensors.has('pixel_values_videos')) out.push({ kind: 'video', pixels: 'pixel_values_videos', grid: 'video_grid_thw', embeds: 'video_embeds', prefix: both ? 'video_vision_' : 'vision_' });
+  return out;
+}
+
+const cases = allReferenceCases().flatMap(({ model, name }) => modalities(loadReferenceCase(model, name)).map((m) => ({ model, name, ...m })));
+
+describe('vision encoder (fp32) vs the reference', () => {
+  it('covers every case and modality of the oracle', () => {
+    expect(cases.length).toBeGreaterThanOrEqual(6);
+    expect(new Set(cases.map((c) => c.kind))).toEqual(new Set(['image', 'video']));
+  });
+
+  it.each(cases)('$model $name $kind', async ({ model, name, pixels, grid, embeds, prefix }) => {
+    const c = loadReferenceCase(model, name);
+    const { s, cfg } = await debugSession(model);
+    const v = cfg.vision;
+    const unit = v.spatialMergeSize ** 2;
+    const patchDim = v.inChannels * v.temporalPatchSize * v.patchSize ** 2;
+    const thw = ints(c, grid);
+    const out = await s.run(feeds(floats(c, pixels), patchDim, [thw]));
+
+    const featureDiff = maxAbsDiff(out.image_features.data as Float32Array, floats(c, embeds));
+    const patchDiff = maxAbsDiff(out.patch_embeds.data as Float32Array, floats(c, `${prefix}patch_embeds`));
+
+    // The reference keeps hidden states in window order (units of `unit` patches): permute ours to match.
+    const windowOrderPatch = ints(c, `${prefix}window_index`).flatMap((grp) => Array.from({ length: unit }, (_, i) => grp * unit + i));
+    const n = windowOrderPatch.length;
+    const blocks = floats(c, `${prefix}block_outputs`);
+    const blockDiffs = Array.from({ length: v.depth }, (_, i) => {
+      const ours = out[`block_output.${i}`].data as Float32Array;
+      const permuted = new Float32Array(n * v.hiddenSize);
+      windowOrderPatch.forEach((p, k) => permuted.set(ours.subarray(p * v.hiddenSize, (p + 1) * v.hiddenSize), k * v.hiddenSize));
+      return maxAbsDiff(permuted, blocks.subarray(i * n * v.hiddenSize, (i + 1) * n * v.hiddenSize));
+    });
+    console.log(`${model} ${name} ${embeds} [${thw}]: features ${featureDiff.toExponential(2)}, patch_embeds ${patchDiff.toExponential(2)}, blocks ${blockDiffs.map((d) => d.toExponential(2)).join(' ')}`);
+
+    expect(featureDiff).toBeLessThanOrEqual(1e-4);
+    expect(patchDiff).toBeLessThanOrEqual(1e-4);
+    for (const d of blockDiffs) expect(d).toBeLessThanOrEqual(1e-4);
+    // Our segment ids group the patches exactly as the reference's windows and temporal slices do.
+    expect(samePartition(out.window_ids.data as BigInt64Array, referenceSegments(ints(c, `${prefix}cu_window_seqlens`), windowOrderPatch))).toBe(true);
+    expect(samePartition(out.slice_ids.data as BigInt64Array, referenceSegments(ints(c, `${prefix}cu_seqlens`), windowOrderPatch))).toBe(true);
+  });
+
+  it('encodes an image grid and a video grid of different sizes in one call, in either order', async () => {
+    const c = loadReferenceCase('qwen2_5_vl_tiny_untied', 'case_e');
+    const { s, cfg } = await debugSession('qwen2_5_vl_tiny_untied');
+    const v = cfg.vision;
+    const patchDim = v.inChannels * v.temporalPatchSize * v.patchSize ** 2;
+    const image = { pixels: floats(c, 'pixel_values'), grid: ints(c, 'image_grid_thw'), embeds: floats(c, 'image_embeds') };
+    const video = { pixels: floats(c, 'pixel_values_videos'), grid: ints(c, 'video_grid_thw'), embeds: floats(c, 'video_embeds') };
+    expect([image.grid, video.grid]).toEqual([[1, 6, 14], [3, 12, 10]]);
+    for (const [first, second] of [[image, video], [video, image]]) {
+      const pixels = new Float32Array(first.pixels.length + second.pixels.length);
+      pixels.set(first.pixels);
+      pixels.set(second.pixels, first.pixels.length);
+      const out = (await s.run(feeds(pixels, patchDim, [first.grid, second.grid]))).image_features.data as Float32Array;
+      const diffs = [maxAbsDiff(out.subarray(0, first.embeds.length), first.embeds), maxAbsDiff(out.subarray(first.embeds.length), second.embeds)];
+      console.log(`case_e grids [${first.grid}] + [${second.grid}] in one call: ${diffs.map((d) => d.toExponential(2)).join(', ')}`);
+      for (const d of diffs) expect(d).toBeLessThanOrEqual(1e-4);
+    }
+  });
+});
+
+describe('vision encoder graph structure', () => {
+  const { cfg, ckpt } = load('qwen2_5_vl_tiny');
+
+  it.each<VisionEncoderOptions['floatType']>(['float32', 'float16'])('%s: no loop operators, standard domain, lazy weights keyed by checkpoint name', (floatType) => {
+    const g = buildVisionEncoder(ckpt, cfg, { floatType });
+    const ops = new Set(g.nodes.map((n) => n.opType));
+    for (const op of ['Loop', 'Scan', 'If']) expect(ops.has(op)).toBe(false);
+    expect(g.nodes.every((n) => n.domain === '')).toBe(true);
+    expect(g.inputs.map((i) => [i.name, i.type])).toEqual([['pixel_values', floatType], ['image_grid_thw', 'int64']]);
+    expect(g.outputs.map((o) => [o.name, o.type])).toEqual([['image_features', floatType]]);
+    const visual = ckpt.names().filter((k) => k.startsWith('visual.')).sort();
+    expect(g.weights.map((w) => w.name).sort()).toEqual(visual);
+    // MatMul weights are [K, N] initializers fed straight into a MatMul (what the quantization pass looks for).
+    const qkv = g.weights.find((w) => w.name === 'visual.blocks.0.attn.qkv.weight')!;
+    expect(qkv.dims).toEqual([cfg.vision.hiddenSize, 3 * cfg.vision.hiddenSize]);
+    expect(g.nodes.find((n) => n.input.includes(qkv.name))).toMatchObject({ opType: 'MatMul', name: '/visual/blocks.0/attn/qkv/MatMul' });
+    expect(g.weights.every((w) => w.type === floatType)).toBe(true);
+  });
+
+  it('keeps attention scores linear in the number of frames (padded windows and temporal slices, never all patches)', async () => {
+    const v = cfg.vision;
+    const g = buildVisionEncoder(ckpt, cfg, { floatType: 'float32' });
+    // Expose the shape of every softmax (the scores) as an extra output.
+    g.nodes.filter((n) => n.opType === 'Softmax').forEach((n, i) => g.output(g.node('Shape', [n.output[0]], {}, { name: `scores_shape_${i}` }), `scores_shape.${i}`, 'int64', [4]));
+    const s = await session(g);
+    const patchDim = v.inChannels * v.temporalPatchSize * v.patchSize ** 2;
+    const shapesFor = async (grid: number[]) => {
+      const n = grid[0] * grid[1] * grid[2];
+      const pixels = Float32Array.from({ length: n * patchDim }, (_, i) => Math.sin(i * 0.37));
+      const out = await s.run(feeds(pixels, patchDim, [grid]));
+      expect(out.image_features.dims).toEqual([n / 4, v.outHiddenSize]);
+      return Array.from({ length: v.depth }, (_, i) => Array.from(out[`scores_shape.${i}`].data as BigInt64Array, Number));
+    };
+    const [h, w] = [16, 30];
+    const groups = [h / 2, w / 2];
+    const windowsPerSlice = Math.ceil(groups[0] / 4) * Math.ceil(groups[1] / 4);
+    for (const t of [4, 8]) {
+      const shapes = await shapesFor([t, h, w]);
+      shapes.forEach((shape, i) => {
+        const expected = v.fullattBlockIndexes.includes(i) ? [t, v.numHeads, h * w, h * w] : [t * windowsPerSlice, v.numHeads, 64, 64];
+        expect(shape).toEqual(expected);
+      });
+    }
+    // So for ReWatch's 192 frames (grid [96, 16, 30]) a block holds at most 96 * heads * 480^2 scores, 12x the
+    // 8-frame figure, where one attention over all 46,080 patches would need 46,080^2 * heads.
+    const full = 96 * v.numHeads * (h * w) ** 2;
+    const window = 96 * windowsPerSlice * v.numHeads * 64 * 64;
+    console.log(`grid [96,${h},${w}], ${v.numHeads} heads: full-block scores ${full.toLocaleString()}, window-block scores ${window.toLocaleString()}, vs ${((96 * h * w) ** 2 * v.numHeads).toLocaleString()} unsegmented`);
+  });
+});

@@ -1,0 +1,220 @@
+/**
+ * The Qwen2.5-VL vision tower as one ONNX graph, with the I/O transformers.js 4.3.1 feeds its
+ * `vision_encoder` session: `pixel_values` [num_patches, C*tp*p*p] and `image_grid_thw` [num_grids, 3] in,
+ * `image_features` [num_patches / sm^2, out_hidden] out, in the original (un-windowed) patch order.
+ * Any number of grids of any sizes (images: t = 1, videos: t > 1) go through in one call; every index is
+ * computed from `image_grid_thw` inside the graph (see vision-layout.ts).
+ *
+ * Blocks, as in the model: patch embedding (a Conv3d whose stride equals its kernel, i.e. a MatMul), then
+ * `depth` pre-norm blocks (RMSNorm, attention with 2-D rotary inside windows or, for fullatt_block_indexes,
+ * inside temporal slices, RMSNorm, SwiGLU MLP with biases), then the patch merger (RMSNorm, sm^2 rows -> 1,
+ * Linear, GELU(erf), Linear).
+ *
+ * Every weight is a LazyTensor named by its checkpoint key; MatMul weights are [K, N] initializers (the
+ * checkpoint's [N, K] transposed when the bytes are produced) so that the quantization pass finds them.
+ * floatType 'float16' stores weights and runs activations in fp16, but keeps in fp32 what overflows or loses
+ * too much in half precision, as the reference does in bf16: RMSNorm statistics, rotary, and the softmax
+ * (with its key-padding bias).
+ */
+import { floatBytes, Graph, onnx, type ElemType } from './graph.ts';
+import type { Checkpoint } from './checkpoint.ts';
+import type { QwenVLConfig, VisionConfig } from './config.ts';
+import { buildVisionLayout, type SegmentLayout, type VisionLayout } from './vision-layout.ts';
+
+export interface VisionEncoderOptions {
+  floatType: 'float32' | 'float16';
+  /**
+   * Also output intermediates for parity tests: `patch_embeds` [N, hidden], `block_output.{i}` [N, hidden]
+   * (patch order), `window_ids` and `slice_ids` [N] (each patch's attention segment).
+   */
+  debugOutputs?: boolean;
+}
+
+/** Builds the vision encoder graph; weights stay lazy (read from `ckpt` only when the writer asks). */
+export function buildVisionEncoder(ckpt: Checkpoint, cfg: QwenVLConfig, opts: VisionEncoderOptions): Graph {
+  const g = new Graph('vision_encoder');
+  const v = cfg.vision;
+  const tower = new VisionTower(g, ckpt, v, opts.floatType);
+  const patchDim = v.inChannels * v.temporalPatchSize * v.patchSize * v.patchSize;
+  const pixelValues = g.input('pixel_values', opts.floatType, ['num_patches', patchDim]);
+  const gridThw = g.input('image_grid_thw', 'int64', ['num_grids', 3]);
+  const debug = (value: string, name: string, type: ElemType, dims: (number | string)[]) => {
+    if (opts.debugOutputs) g.output(value, name, type, dims);
+  };
+
+  const features = g.scope('visual', () => {
+    const layout = buildVisionLayout(g, v, pixelValues, gridThw);
+    debug(layout.windows.segmentOfPatch, 'window_ids', 'int64', ['num_patches']);
+    debug(layout.slices.segmentOfPatch, 'slice_ids', 'int64', ['num_patches']);
+    let x = g.scope('patch_embed', () => tower.patchEmbed(pixelValues));
+    debug(x, 'patch_embeds', opts.floatType, ['num_patches', v.hiddenSize]);
+    for (let i = 0; i < v.depth; i++) {
+      x = g.scope(`blocks.${i}`, () => tower.block(x, i, layout));
+      debug(x, `block_output.${i}`, opts.floatType, ['num_patches', v.hiddenSize]);
+    }
+    return g.scope('merger', () => tower.merger(x));
+  });
+  g.output(features, 'image_features', opts.floatType, ['num_features', v.outHiddenSize]);
+  return g;
+}
+
+/** Per-block builders over one graph; node names follow the checkpoint's module path. */
+class VisionTower {
+  /** `visual` (legacy layout, as the reference and the official 7B files) or `model.visual` (newer saves). */
+  private readonly prefix: string;
+
+  constructor(
+    private readonly g: Graph,
+    private readonly ckpt: Checkpoint,
+    private readonly v: VisionConfig,
+    private readonly floatType: 'float32' | 'float16',
+  ) {
+    this.prefix = ckpt.has('model.visual.patch_embed.proj.weight') ? 'model.visual' : 'visual';
+  }
+
+  /** Conv3d with stride = kernel over rows already flattened as (C, tp, p, p): pixel_values @ W^T. */
+  patchEmbed(pixelValues: string): string {
+    const key = `${this.prefix}.patch_embed.proj.weight`;
+    const shape = this.ckpt.info(key).shape;
+    const patchDim = this.v.inChannels * this.v.temporalPatchSize * this.v.patchSize * this.v.patchSize;
+    const expected = [this.v.hiddenSize, this.v.inChannels, this.v.temporalPatchSize, this.v.patchSize, this.v.patchSize];
+    if (shape.join() !== expected.join()) throw new RangeError(`${key}: shape [${shape}] does not match the config's [${expected}]`);
+    return this.g.scope('proj', () => this.g.node('MatMul', [pixelValues, this.matmulWeight(key, this.v.hiddenSize, patchDim)]));
+  }
+
+  /** Pre-norm residual block; window attention unless listed in fullatt_block_indexes (then per temporal slice). */
+  block(x: string, index: number, layout: VisionLayout): string {
+    const segments = this.v.fullattBlockIndexes.includes(index) ? layout.slices : layout.windows;
+    const name = `${this.prefix}.blocks.${index}`;
+    const attn = this.g.scope('attn', () => this.attention(this.g.scope('norm1', () => this.rmsNorm(x, `${name}.norm1.weight`)), `${name}.attn`, segments));
+    const h = this.g.node('Add', [x, attn], {}, { name: 'attn_residual' });
+    const mlp = this.g.scope('mlp', () => this.mlp(this.g.scope('norm2', () => this.rmsNorm(h, `${name}.norm2.weight`)), `${name}.mlp`));
+    return this.g.node('Add', [h, mlp], {}, { name: 'mlp_residual' });
+  }
+
+  /**
+   * Multi-head attention inside segments: the fused qkv rows are gathered into the padded
+   * [segments, slots] layout, rotated, attended with the key-padding bias, and gathered back to patch order.
+   */
+  private attention(x: string, name: string, segments: SegmentLayout): string {
+    const { g } = this;
+    const { numHeads, headDim, hiddenSize } = this.v;
+    const qkv = g.scope('qkv', () => this.linear(x, `${name}.qkv`, hiddenSize, 3 * hiddenSize));
+    const padded = g.node('Gather', [qkv, segments.gather], { axis: 0 }, { name: 'to_segments' });
+    const shape5 = g.node('Concat', [segments.shape, g.int64([3, numHeads, headDim])], { axis: 0 }, { name: 'segments_shape' });
+    // [segments, slots, 3, heads, headDim] -> [3, segments, heads, slots, headDim]
+    const split = g.node('Transpose', [g.node('Reshape', [padded, shape5])], { perm: [2, 0, 3, 1, 4] }, { name: 'split_heads' });
+    const part = (i: number, n: string) => g.node('Gather', [split, g.int64(i)], { axis: 0 }, { name: n });
+    const { cos, sin } = segments;
+    const q = g.scope('q', () => this.applyRotary(part(0, 'q'), cos, sin));
+    const k = g.scope('k', () => this.applyRotary(part(1, 'k'), cos, sin));
+    const scaled = g.node('Mul', [q, this.scalar(headDim ** -0.5)], {}, { name: 'q_scaled' });
+    const scores = g.node('MatMul', [scaled, g.node('Transpose', [k], { perm: [0, 1, 3, 2] }, { name: 'k_t' })], {}, { name: 'scores' });
+    const probs = this.toFloat(
+      g.node('Softmax', [g.node('Add', [this.toFloat32(scores), segments.keyBias], {}, { name: 'masked_scores' })], { axis: -1 }),
+    );
+    const context = g.node('MatMul', [probs, part(2, 'v')], {}, { name: 'context' });
+    const merged = g.node('Reshape', [g.node('Transpose', [context], { perm: [0, 2, 1, 3] }, { name: 'merge_heads' }), g.int64([-1, hiddenSize])], {}, { name: 'flat_slots' });
+    const back = g.node('Gather', [merged, segments.scatterBack], { axis: 0 }, { name: 'to_patches' });
+    return g.scope('proj', () => this.linear(back, `${name}.proj`, hiddenSize, hiddenSize));
+  }
+
+  /** x * cos + rotate_half(x) * sin in float32, rotate_half(x) = concat(-x[half:], x[:half]). */
+  private applyRotary(x: string, cos: string, sin: string): string {
+    const { g } = this;
+    const half = this.v.headDim / 2;
+    const xf = this.toFloat32(x);
+    const x1 = g.node('Slice', [xf, g.int64([0]), g.int64([half]), g.int64([-1])], {}, { name: 'first_half' });
+    const x2 = g.node('Slice', [xf, g.int64([half]), g.int64([2 * half]), g.int64([-1])], {}, { name: 'second_half' });
+    const rotated = g.node('Concat', [g.node('Neg', [x2]), x1], { axis: -1 }, { name: 'rotate_half' });
+    return this.toFloat(g.node('Add', [g.node('Mul', [xf, cos], {}, { name: 'x_cos' }), g.node('Mul', [rotated, sin], {}, { name: 'rotated_sin' })], {}, { name: 'rotary' }));
+  }
+
+  /** down(silu(gate(x)) * up(x)), all three with biases. */
+  private mlp(x: string, name: string): string {
+    const { g } = this;
+    const { hiddenSize, intermediateSize } = this.v;
+    const gate = g.scope('gate_proj', () => this.linear(x, `${name}.gate_proj`, hiddenSize, intermediateSize));
+    const up = g.scope('up_proj', () => this.linear(x, `${name}.up_proj`, hiddenSize, intermediateSize));
+    const silu = g.node('Mul', [gate, g.node('Sigmoid', [gate])], {}, { name: 'act' });
+    const gated = g.node('Mul', [silu, up], {}, { name: 'gated' });
+    return g.scope('down_proj', () => this.linear(gated, `${name}.down_proj`, intermediateSize, hiddenSize));
+  }
+
+  /** RMSNorm(hidden), then each sm^2 consecutive rows (one merge group) -> one row, Linear, GELU(erf), Linear. */
+  merger(x: string): string {
+    const { g } = this;
+    const { hiddenSize, outHiddenSize, spatialMergeSize } = this.v;
+    const merged = hiddenSize * spatialMergeSize * spatialMergeSize;
+    const name = `${this.prefix}.merger`;
+    const normed = g.scope('ln_q', () => this.rmsNorm(x, `${name}.ln_q.weight`));
+    const groups = g.node('Reshape', [normed, g.int64([-1, merged])], {}, { name: 'merge_groups' });
+    const fc1 = g.scope('mlp.0', () => this.linear(groups, `${name}.mlp.0`, merged, merged));
+    const act = g.scope('mlp.1', () => this.gelu(fc1));
+    return g.scope('mlp.2', () => this.linear(act, `${name}.mlp.2`, merged, outHiddenSize));
+  }
+
+  /** Exact GELU: 0.5 x (1 + erf(x / sqrt 2)) (opset 17 has no Gelu op). */
+  private gelu(x: string): string {
+    const { g } = this;
+    const erf = g.node('Erf', [g.node('Mul', [x, this.scalar(Math.SQRT1_2)], {}, { name: 'scale' })]);
+    return g.node('Mul', [g.node('Mul', [x, this.scalar(0.5)], {}, { name: 'half' }), g.node('Add', [erf, this.scalar(1)], {}, { name: 'one_plus_erf' })], {}, { name: 'gelu' });
+  }
+
+  /** weight * (x / sqrt(mean(x^2) + eps)); the statistics in float32, the weight applied in the float type. */
+  private rmsNorm(x: string, key: string): string {
+    const { g } = this;
+    const xf = this.toFloat32(x);
+    const sumSq = g.node('ReduceSum', [g.node('Mul', [xf, xf], {}, { name: 'square' }), g.int64([-1])], { keepdims: 1 }, { name: 'sum_square' });
+    const meanSq = g.node('Mul', [sumSq, g.float32(1 / this.v.hiddenSize)], {}, { name: 'mean_square' });
+    const rms = g.node('Sqrt', [g.node('Add', [meanSq, g.float32(this.v.rmsNormEps)], {}, { name: 'add_eps' })]);
+    const normed = this.toFloat(g.node('Div', [xf, rms], {}, { name: 'normalize' }));
+    return g.node('Mul', [normed, this.vectorWeight(key, this.v.hiddenSize)], {}, { name: 'scale' });
+  }
+
+  /** x @ W^T + b for a checkpoint Linear `${name}.weight` [out, in] (+ `${name}.bias` [out]). */
+  private linear(x: string, name: string, inFeatures: number, outFeatures: number): string {
+    const y = this.g.node('MatMul', [x, this.matmulWeight(`${name}.weight`, outFeatures, inFeatures)]);
+    return this.g.node('Add', [y, this.vectorWeight(`${name}.bias`, outFeatures)]);
+  }
+
+  /** A checkpoint [rows, cols...] weight stored transposed as a [cols, rows] MatMul initializer. */
+  private matmulWeight(key: string, rows: number, cols: number): string {
+    const info = this.ckpt.info(key);
+    const n = info.shape.reduce((a, b) => a * b, 1);
+    if (info.shape[0] !== rows || n !== rows * cols) throw new RangeError(`${key}: shape [${info.shape}] is not [${rows}, ${cols}] as the config implies`);
+    return this.g.weight({
+      name: key,
+      type: this.floatType,
+      dims: [cols, rows],
+      bytes: () => {
+        const src = this.ckpt.readFloat32(key);
+        const out = new Float32Array(n);
+        for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) out[c * rows + r] = src[r * cols + c];
+        return floatBytes(out, this.floatType);
+      },
+    });
+  }
+
+  /** A 1-D checkpoint weight (norm scale, bias), stored in the float type. */
+  private vectorWeight(key: string, size: number): string {
+    const shape = this.ckpt.info(key).shape;
+    if (shape.length !== 1 || shape[0] !== size) throw new RangeError(`${key}: shape [${shape}] is not [${size}] as the config implies`);
+    return this.g.weight({ name: key, type: this.floatType, dims: [size], bytes: () => floatBytes(this.ckpt.readFloat32(key), this.floatType) });
+  }
+
+  /** A scalar constant in the float type. */
+  private scalar(value: number): string {
+    return this.g.constant(this.floatType, floatBytes(Float32Array.of(value), this.floatType), []);
+  }
+
+  /** Cast to float32 where fp16 would lose too much (a no-op in a float32 graph). */
+  private toFloat32(x: string): string {
+    return this.floatType === 'float32' ? x : this.g.node('Cast', [x], { to: onnx.TensorProto.DataType.FLOAT }, { name: 'to_float32' });
+  }
+
+  /** Cast back from float32 to the graph's float type. */
+  private toFloat(x: string): string {
+    return this.floatType === 'float32' ? x : this.g.node('Cast', [x], { to: onnx.TensorProto.DataType.FLOAT16 }, { name: 'to_float16' });
+  }
+}
