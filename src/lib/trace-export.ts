@@ -1,0 +1,204 @@
+/**
+ * Saving and loading traces. Export: the app's JSON (everything needed to replay and judge a run) and WebVTT
+ * (the cited segments as cues, for any video player). Import: that JSON, or a plain .txt of raw ReWatch-R1
+ * output (e.g. from the official Python inference). Imported files are untrusted: the JSON is validated field
+ * by field, and steps are always re-derived from the raw text, never taken from the file.
+ */
+import { formatTime } from './timestamps.ts';
+import { parseTrace, type TraceStep } from './trace-parser.ts';
+import { planPlayback } from './trace-playback.ts';
+
+export const TRACE_FORMAT = 'rewatch-web-trace';
+export const TRACE_VERSION = 1;
+
+/** Larger files are refused before parsing (a trace is a few KB; 2,048 tokens are ~10 KB). */
+export const MAX_IMPORT_BYTES = 2 * 1024 * 1024;
+
+export type SettingValue = string | number | boolean;
+
+/** A run's numbers, as far as they are known (an imported .txt has none). */
+export interface TraceTimings {
+  frames?: number;
+  visualTokens?: number;
+  promptTokens?: number;
+  generatedTokens?: number;
+  ttftMs?: number;
+  tokensPerSecond?: number;
+}
+
+/** What a trace is about and how it was made; the part of a record that is not derived. */
+export interface TraceMeta {
+  video: { name: string; duration: number } | null;
+  question: string;
+  model: { name: string; device?: string; dtype?: string } | null;
+  /** Sampling and generation settings (fps, maxFrames, minPixels, maxPixels, maxNewTokens, ...). */
+  settings: Record<string, SettingValue>;
+  timings: TraceTimings;
+}
+
+/** The exported JSON. `steps` is there for readers of the file; import ignores it. */
+export interface TraceRecord extends TraceMeta {
+  format: typeof TRACE_FORMAT;
+  version: typeof TRACE_VERSION;
+  createdAt: string;
+  raw: string;
+  steps: TraceStep[];
+}
+
+export interface ImportedTrace extends TraceMeta {
+  raw: string;
+  steps: TraceStep[];
+}
+
+/** A file that cannot be imported; the message says why, for a person. */
+export class TraceImportError extends Error {
+  override name = 'TraceImportError';
+}
+
+export function toTraceJson(meta: TraceMeta, raw: string, createdAt = new Date()): string {
+  const record: TraceRecord = {
+    format: TRACE_FORMAT,
+    version: TRACE_VERSION,
+    createdAt: createdAt.toISOString(),
+    ...meta,
+    raw,
+    steps: parseTrace(raw),
+  };
+  return JSON.stringify(record, null, 2);
+}
+
+function vttTime(seconds: number): string {
+  const ms = Math.round(seconds * 1000);
+  const pad = (n: number, w = 2) => String(n).padStart(w, '0');
+  return `${pad(Math.floor(ms / 3_600_000))}:${pad(Math.floor(ms / 60_000) % 60)}:${pad(Math.floor(ms / 1000) % 60)}.${pad(ms % 1000, 3)}`;
+}
+
+// Cue text is markup in WebVTT: escape it, and keep it on one line (a blank line would end the cue).
+const vttText = (text: string) =>
+  text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/\s+/g, ' ').trim();
+
+/** One cue per cited segment, in citing order, labelled with its step. */
+export function toWebVtt(steps: TraceStep[], duration: number): string {
+  const cues = planPlayback(steps, duration).map((segment, i) => {
+    const step = steps[segment.step];
+    const label = `Step ${segment.step + 1} (${step.kind}, ${formatTime(segment.start)})`;
+    return `${i + 1}\n${vttTime(segment.start)} --> ${vttTime(segment.end)}\n${vttText(`${label}: ${segment.caption}`)}`;
+  });
+  return ['WEBVTT', ...cues].join('\n\n') + '\n';
+}
+
+/** A file's name without its extension plus `suffix`, for downloads (`clip.mp4` -> `clip.trace.json`). */
+export function exportFileName(videoName: string | undefined, suffix: string): string {
+  const base = (videoName ?? 'rewatch').replace(/\.[^.]+$/, '').replace(/[^\w.-]+/g, '_') || 'rewatch';
+  return `${base}${suffix}`;
+}
+
+// ---- import validation: every field is checked for type and size; nothing else from the file is kept.
+
+type Json = unknown;
+
+function fail(message: string): never {
+  throw new TraceImportError(message);
+}
+
+function isObject(v: Json): v is Record<string, Json> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function text(v: Json, field: string, max: number, optional = false): string | undefined {
+  if (v === undefined && optional) return undefined;
+  if (typeof v !== 'string') fail(`"${field}" must be text.`);
+  if (v.length > max) fail(`"${field}" is too long (${v.length} characters; at most ${max}).`);
+  return v;
+}
+
+function number(v: Json, field: string): number | undefined {
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) fail(`"${field}" must be a non-negative number.`);
+  return v;
+}
+
+function readVideo(v: Json): TraceMeta['video'] {
+  if (v === undefined || v === null) return null;
+  if (!isObject(v)) fail('"video" must be an object with a name and a duration.');
+  const duration = number(v.duration, 'video.duration');
+  return { name: text(v.name, 'video.name', 500)!, duration: duration ?? 0 };
+}
+
+function readModel(v: Json): TraceMeta['model'] {
+  if (v === undefined || v === null) return null;
+  if (!isObject(v)) fail('"model" must be an object.');
+  const model: NonNullable<TraceMeta['model']> = { name: text(v.name, 'model.name', 500)! };
+  const device = text(v.device, 'model.device', 50, true);
+  const dtype = text(v.dtype, 'model.dtype', 50, true);
+  if (device !== undefined) model.device = device;
+  if (dtype !== undefined) model.dtype = dtype;
+  return model;
+}
+
+function readSettings(v: Json): Record<string, SettingValue> {
+  if (v === undefined || v === null) return {};
+  if (!isObject(v)) fail('"settings" must be an object.');
+  const entries = Object.entries(v);
+  if (entries.length > 50) fail('"settings" has too many entries.');
+  const settings: Record<string, SettingValue> = {};
+  for (const [key, value] of entries) {
+    if (key.length > 100) fail('A settings name is too long.');
+    if (typeof value === 'string') text(value, `settings.${key}`, 500);
+    else if (typeof value === 'number') number(value, `settings.${key}`);
+    else if (typeof value !== 'boolean') fail(`"settings.${key}" must be text, a number or true/false.`);
+    // defineProperty: a key named "__proto__" stays a plain key instead of replacing the prototype.
+    Object.defineProperty(settings, key, { value, enumerable: true, writable: true, configurable: true });
+  }
+  return settings;
+}
+
+const TIMING_KEYS = ['frames', 'visualTokens', 'promptTokens', 'generatedTokens', 'ttftMs', 'tokensPerSecond'] as const;
+
+function readTimings(v: Json): TraceTimings {
+  if (v === undefined || v === null) return {};
+  if (!isObject(v)) fail('"timings" must be an object.');
+  const timings: TraceTimings = {};
+  for (const key of TIMING_KEYS) {
+    const value = number(v[key], `timings.${key}`);
+    if (value !== undefined) timings[key] = value;
+  }
+  return timings;
+}
+
+function fromJson(source: string): ImportedTrace {
+  let data: Json;
+  try {
+    data = JSON.parse(source);
+  } catch (e) {
+    fail(`This file is not valid JSON (${(e as Error).message}).`);
+  }
+  if (!isObject(data) || data.format !== TRACE_FORMAT) {
+    fail(`This JSON is not a ReWatch-Web trace (expected "format": "${TRACE_FORMAT}").`);
+  }
+  if (data.version !== TRACE_VERSION) fail(`Unsupported trace version ${JSON.stringify(data.version)?.slice(0, 20)} (this app reads version ${TRACE_VERSION}).`);
+  const raw = text(data.raw, 'raw', MAX_IMPORT_BYTES)!;
+  if (!raw.trim()) fail('The trace has no model output ("raw" is empty).');
+  return {
+    raw,
+    steps: parseTrace(raw),
+    question: text(data.question, 'question', 10_000, true) ?? '',
+    video: readVideo(data.video),
+    model: readModel(data.model),
+    settings: readSettings(data.settings),
+    timings: readTimings(data.timings),
+  };
+}
+
+/**
+ * Reads an imported file: `.json` (or anything starting with `{`) as the app's JSON, anything else as raw
+ * model output. Throws TraceImportError with a message for a person.
+ */
+export function importTrace(fileName: string, source: string): ImportedTrace {
+  if (source.length > MAX_IMPORT_BYTES) fail(`This file is too large for a trace (at most ${MAX_IMPORT_BYTES / 1024 / 1024} MB).`);
+  const isJson = /\.json$/i.test(fileName) || (!/\.txt$/i.test(fileName) && source.trimStart().startsWith('{'));
+  if (isJson) return fromJson(source);
+  if (!source.trim()) fail('This file is empty.');
+  if (source.includes('\u0000')) fail('This file is not text.');
+  return { raw: source, steps: parseTrace(source), question: '', video: null, model: null, settings: {}, timings: {} };
+}
