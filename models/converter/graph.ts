@@ -175,11 +175,14 @@ export function valueInfo(v: ValueInfo): InstanceType<typeof onnx.ValueInfoProto
   });
 }
 
+// Shared scratch views: allocating them per value made converting a 7B checkpoint take hours.
+const scratchF32 = new Float32Array(1);
+const scratchU32 = new Uint32Array(scratchF32.buffer);
+
 /** IEEE half bits of one float, rounded to nearest even; overflow becomes infinity, tiny values subnormal or zero. */
 function f32ToF16Bits(value: number): number {
-  const f = new Float32Array(1);
-  f[0] = value;
-  const x = new Uint32Array(f.buffer)[0];
+  scratchF32[0] = value;
+  const x = scratchU32[0];
   const sign = (x >>> 16) & 0x8000;
   const exp = (x >>> 23) & 0xff;
   const mant = x & 0x7fffff;
