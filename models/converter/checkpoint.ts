@@ -6,7 +6,7 @@
 import { existsSync, openSync, readSync, closeSync, fstatSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  headerLength, parseHeader, toFloat32, SafetensorsError, type SafetensorsHeader, type TensorInfo,
+  headerLength, parseHeader, toFloat32, SafetensorsError, DTYPE_BYTES, type SafetensorsHeader, type TensorInfo,
 } from '../../src/lib/safetensors.ts';
 
 export class CheckpointError extends Error {
@@ -77,10 +77,16 @@ export class Checkpoint {
 
   /** The tensor's raw stored bytes, read from disk now. */
   readRaw(name: string): Uint8Array {
+    const [begin, end] = this.info(name).dataOffsets;
+    return this.readRange(name, 0, end - begin);
+  }
+
+  /** `length` bytes of a tensor's data starting `offset` bytes into it. */
+  private readRange(name: string, offset: number, length: number): Uint8Array {
     const shard = this.location.get(name);
     if (!shard) throw new CheckpointError(`tensor "${name}" is missing from the checkpoint in ${this.dir}`);
-    const [begin, end] = shard.header.tensors.get(name)!.dataOffsets;
-    const out = new Uint8Array(end - begin);
+    const begin = shard.header.tensors.get(name)!.dataOffsets[0] + offset;
+    const out = new Uint8Array(length);
     const fd = openSync(shard.file, 'r');
     try {
       let done = 0;
@@ -98,6 +104,19 @@ export class Checkpoint {
   /** The tensor widened to float32 (bf16, fp16, fp32 or fp64 stored). */
   readFloat32(name: string): Float32Array {
     return toFloat32(this.info(name).dtype, this.readRaw(name));
+  }
+
+  /**
+   * Rows [start, start + count) of a 2-D tensor, widened to float32: lets a 1 GB embedding or lm_head be
+   * converted in slices instead of held whole.
+   */
+  readFloat32Rows(name: string, start: number, count: number): Float32Array {
+    const info = this.info(name);
+    if (info.shape.length !== 2) throw new CheckpointError(`tensor "${name}" is not 2-D (shape ${JSON.stringify(info.shape)})`);
+    const [rows, cols] = info.shape;
+    if (start < 0 || count < 0 || start + count > rows) throw new CheckpointError(`tensor "${name}": rows ${start}..${start + count} out of range 0..${rows}`);
+    const rowBytes = cols * DTYPE_BYTES[info.dtype];
+    return toFloat32(info.dtype, this.readRange(name, start * rowBytes, count * rowBytes));
   }
 }
 

@@ -1,0 +1,65 @@
+/**
+ * Block-wise asymmetric 4-bit weight quantization in MatMulNBits' layout (com.microsoft, bits 4): for each
+ * output column n and each block of `blockSize` consecutive K values, a scale and a zero point with
+ * w ~= (q - zp) * scale, q in 0..15. Blocks always contain 0 in their range (as ORT's quantizer does), so
+ * zero padding past K dequantizes to exactly 0.
+ */
+import { f16ToF32 } from '../../src/lib/safetensors.ts';
+import { floatBytes } from './graph.ts';
+import type { FloatType } from './weights.ts';
+
+export interface QuantizedMatrix {
+  /** uint8 [N, blocks, blockSize / 2]: two 4-bit values per byte, low nibble first. */
+  data: Uint8Array;
+  /** [N * blocks] scales, float32 or half bits (little-endian bytes). */
+  scales: Uint8Array;
+  /** uint8 [N * ceil(blocks / 2)]: 4-bit zero points, low nibble first. */
+  zeroPoints: Uint8Array;
+}
+
+export function blockCount(k: number, blockSize: number): number {
+  return Math.ceil(k / blockSize);
+}
+
+/** Bytes per output column of each of the three tensors. */
+export function quantizedSizes(k: number, blockSize: number, scaleType: FloatType) {
+  const blocks = blockCount(k, blockSize);
+  return { data: blocks * (blockSize / 2), scales: blocks * (scaleType === 'float32' ? 4 : 2), zeroPoints: Math.ceil(blocks / 2) };
+}
+
+/** Quantizes `count` rows (output columns) of length k, given row-major as [count, k], into `out` starting at row `row0`. */
+export function quantizeRows(rows: Float32Array, count: number, k: number, blockSize: number, scaleType: FloatType, out: QuantizedMatrix, row0: number): void {
+  const blocks = blockCount(k, blockSize);
+  const sizes = quantizedSizes(k, blockSize, scaleType);
+  const lows = new Float32Array(blocks);
+  const scales = new Float32Array(blocks);
+  for (let r = 0; r < count; r++) {
+    const n = row0 + r;
+    const src = r * k;
+    for (let b = 0; b < blocks; b++) {
+      let lo = 0;
+      let hi = 0;
+      for (let i = b * blockSize, end = Math.min(k, i + blockSize); i < end; i++) {
+        const v = rows[src + i];
+        if (v < lo) lo = v;
+        if (v > hi) hi = v;
+      }
+      lows[b] = lo;
+      scales[b] = (hi - lo) / 15;
+    }
+    // Quantize against the scales as they will be stored (half for q4f16), so dequantization matches.
+    const stored = floatBytes(scales, scaleType);
+    out.scales.set(stored, n * sizes.scales);
+    const used = scaleType === 'float32' ? scales : f16ToF32(new Uint16Array(stored.buffer));
+    for (let b = 0; b < blocks; b++) {
+      const inv = used[b] === 0 ? 0 : 1 / used[b];
+      const zp = Math.min(15, Math.max(0, Math.round(-lows[b] * inv)));
+      out.zeroPoints[n * sizes.zeroPoints + (b >> 1)] |= b & 1 ? zp << 4 : zp;
+      const start = b * blockSize;
+      const end = Math.min(k, start + blockSize);
+      const q = (i: number) => (i < end ? Math.min(15, Math.max(0, Math.round(rows[src + i] * inv) + zp)) : zp);
+      const base = n * sizes.data + b * (blockSize / 2);
+      for (let i = 0; i < blockSize; i += 2) out.data[base + (i >> 1)] = q(start + i) | (q(start + i + 1) << 4);
+    }
+  }
+}

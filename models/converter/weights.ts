@@ -1,0 +1,85 @@
+/**
+ * Lazy graph weights read from the checkpoint. Nothing is read when a graph is built; each weight's bytes
+ * are produced once, when the writer streams it, and big matrices are read a slice of rows at a time so a
+ * weight never costs more than its output plus one slice.
+ */
+import type { Checkpoint } from './checkpoint.ts';
+import { floatBytes, type LazyTensor } from './graph.ts';
+
+export type FloatType = 'float32' | 'float16';
+
+/** Rows per slice: about 64 MB of float32 for the widest 7B matrices. */
+const SLICE_BYTES = 64 * 1024 * 1024;
+
+/**
+ * A MatMul weight: stored [K, N] (the MatMul's B) while the checkpoint holds [N, K]. `rows` exposes the
+ * checkpoint's [N, K] rows so quantization can work row by row without transposing the whole matrix.
+ */
+export interface CheckpointMatrix extends LazyTensor {
+  rows(start: number, count: number): Float32Array;
+}
+
+export function isCheckpointMatrix(t: LazyTensor): t is CheckpointMatrix {
+  return typeof (t as Partial<CheckpointMatrix>).rows === 'function';
+}
+
+function sliceRows(cols: number): number {
+  return Math.max(1, Math.floor(SLICE_BYTES / (4 * cols)));
+}
+
+function shape2d(ckpt: Checkpoint, key: string): [number, number] {
+  const shape = ckpt.info(key).shape;
+  if (shape.length !== 2) throw new Error(`checkpoint tensor "${key}" should be 2-D, has shape ${JSON.stringify(shape)}`);
+  return [shape[0], shape[1]];
+}
+
+/** A Linear layer's weight ([out, in] in the checkpoint) as a [in, out] MatMul initializer. */
+export function matmulWeight(ckpt: Checkpoint, key: string, type: FloatType): CheckpointMatrix {
+  const [n, k] = shape2d(ckpt, key);
+  return {
+    name: key,
+    type,
+    dims: [k, n],
+    rows: (start, count) => ckpt.readFloat32Rows(key, start, count),
+    bytes() {
+      const out = new Float32Array(k * n);
+      const step = sliceRows(k);
+      for (let r0 = 0; r0 < n; r0 += step) {
+        const count = Math.min(step, n - r0);
+        const rows = ckpt.readFloat32Rows(key, r0, count);
+        for (let r = 0; r < count; r++) {
+          const col = r0 + r;
+          for (let c = 0; c < k; c++) out[c * n + col] = rows[r * k + c];
+        }
+      }
+      return floatBytes(out, type);
+    },
+  };
+}
+
+/** A table kept in the checkpoint's [rows, cols] layout (embeddings for Gather). */
+export function tableWeight(ckpt: Checkpoint, key: string, type: FloatType): LazyTensor {
+  const [n, k] = shape2d(ckpt, key);
+  return {
+    name: key,
+    type,
+    dims: [n, k],
+    bytes() {
+      const width = type === 'float32' ? 4 : 2;
+      const out = new Uint8Array(n * k * width);
+      const step = sliceRows(k);
+      for (let r0 = 0; r0 < n; r0 += step) {
+        const count = Math.min(step, n - r0);
+        out.set(floatBytes(ckpt.readFloat32Rows(key, r0, count), type), r0 * k * width);
+      }
+      return out;
+    },
+  };
+}
+
+/** A 1-D weight (bias, norm scale), read whole. */
+export function vectorWeight(ckpt: Checkpoint, key: string, type: FloatType): LazyTensor {
+  const shape = ckpt.info(key).shape;
+  if (shape.length !== 1) throw new Error(`checkpoint tensor "${key}" should be 1-D, has shape ${JSON.stringify(shape)}`);
+  return { name: key, type, dims: [shape[0]], bytes: () => floatBytes(ckpt.readFloat32(key), type) };
+}
