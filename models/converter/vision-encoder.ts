@@ -12,9 +12,15 @@
  *
  * Every weight is a LazyTensor named by its checkpoint key; MatMul weights are [K, N] initializers (the
  * checkpoint's [N, K] transposed when the bytes are produced) so that the quantization pass finds them.
- * floatType 'float16' stores weights and runs activations in fp16, but keeps in fp32 what overflows or loses
- * too much in half precision, as the reference does in bf16: RMSNorm statistics, rotary, and the softmax
- * (with its key-padding bias).
+ * floatType 'float16' stores the MatMul weights in fp16 and runs the matrix products in fp16, but keeps in
+ * fp32 what overflows or loses too much in half precision:
+ * - the residual stream (hidden states between blocks) and RMSNorm statistics: Qwen2.5-VL's late vision blocks
+ *   write values past fp16's 65504 into it (llama.cpp issue 17534: block 31's MLP output becomes -inf in f16;
+ *   ollama PR 18070 forces fp32 for this model family's vision for the same reason);
+ * - rotary, attention scores and softmax with its key-padding bias (scores are cheap next to the linears);
+ * - the two projections that write into the residual stream run in fp16 on inputs pre-scaled by a power of
+ *   two, their outputs cast to fp32 and scaled back (exact in real arithmetic), so they cannot overflow while
+ *   their MatMuls stay ordinary fp16 MatMuls for the quantization pass. Their biases are fp32.
  */
 import { floatBytes, Graph, onnx, type ElemType } from './graph.ts';
 import type { Checkpoint } from './checkpoint.ts';
@@ -24,8 +30,8 @@ import { buildVisionLayout, type SegmentLayout, type VisionLayout } from './visi
 export interface VisionEncoderOptions {
   floatType: 'float32' | 'float16';
   /**
-   * Also output intermediates for parity tests: `patch_embeds` [N, hidden], `block_output.{i}` [N, hidden]
-   * (patch order), `window_ids` and `slice_ids` [N] (each patch's attention segment).
+   * Also output intermediates for parity tests: `patch_embeds` [N, hidden] (float type), `block_output.{i}`
+   * [N, hidden] (float32, patch order), `window_ids` and `slice_ids` [N] (each patch's attention segment).
    */
   debugOutputs?: boolean;
 }
@@ -46,17 +52,26 @@ export function buildVisionEncoder(ckpt: Checkpoint, cfg: QwenVLConfig, opts: Vi
     const layout = buildVisionLayout(g, v, pixelValues, gridThw);
     debug(layout.windows.segmentOfPatch, 'window_ids', 'int64', ['num_patches']);
     debug(layout.slices.segmentOfPatch, 'slice_ids', 'int64', ['num_patches']);
-    let x = g.scope('patch_embed', () => tower.patchEmbed(pixelValues));
-    debug(x, 'patch_embeds', opts.floatType, ['num_patches', v.hiddenSize]);
+    const embeds = g.scope('patch_embed', () => tower.patchEmbed(pixelValues));
+    debug(embeds, 'patch_embeds', opts.floatType, ['num_patches', v.hiddenSize]);
+    // The residual stream is float32 whatever the float type (see the file comment).
+    let x = g.scope('patch_embed', () => tower.toFloat32(embeds));
     for (let i = 0; i < v.depth; i++) {
       x = g.scope(`blocks.${i}`, () => tower.block(x, i, layout));
-      debug(x, `block_output.${i}`, opts.floatType, ['num_patches', v.hiddenSize]);
+      debug(x, `block_output.${i}`, 'float32', ['num_patches', v.hiddenSize]);
     }
     return g.scope('merger', () => tower.merger(x));
   });
   g.output(features, 'image_features', opts.floatType, ['num_features', v.outHiddenSize]);
   return g;
 }
+
+/**
+ * Power-of-two pre-scale of the inputs of the projections that write into the residual stream in float16
+ * graphs: their outputs may then reach 2^8 * 65504 (~1.7e7) before overflowing, while inputs that become
+ * subnormal lose at most 2^-24 * 2^8 ~ 1.5e-5 absolute, the fp16 rounding error of an input of ~0.03.
+ */
+const RESIDUAL_PROJECTION_SCALE = 2 ** -8;
 
 /** Per-block builders over one graph; node names follow the checkpoint's module path. */
 class VisionTower {
@@ -82,7 +97,7 @@ class VisionTower {
     return this.g.scope('proj', () => this.g.node('MatMul', [pixelValues, this.matmulWeight(key, this.v.hiddenSize, patchDim)]));
   }
 
-  /** Pre-norm residual block; window attention unless listed in fullatt_block_indexes (then per temporal slice). */
+  /** Pre-norm residual block over the float32 stream; window attention unless listed in fullatt_block_indexes (then per temporal slice). */
   block(x: string, index: number, layout: VisionLayout): string {
     const segments = this.v.fullattBlockIndexes.includes(index) ? layout.slices : layout.windows;
     const name = `${this.prefix}.blocks.${index}`;
@@ -106,20 +121,19 @@ class VisionTower {
     const split = g.node('Transpose', [g.node('Reshape', [padded, shape5])], { perm: [2, 0, 3, 1, 4] }, { name: 'split_heads' });
     const part = (i: number, n: string) => g.node('Gather', [split, g.int64(i)], { axis: 0 }, { name: n });
     const { cos, sin } = segments;
+    // q and k stay float32 from rotary through the softmax.
     const q = g.scope('q', () => this.applyRotary(part(0, 'q'), cos, sin));
     const k = g.scope('k', () => this.applyRotary(part(1, 'k'), cos, sin));
-    const scaled = g.node('Mul', [q, this.scalar(headDim ** -0.5)], {}, { name: 'q_scaled' });
+    const scaled = g.node('Mul', [q, g.float32(headDim ** -0.5)], {}, { name: 'q_scaled' });
     const scores = g.node('MatMul', [scaled, g.node('Transpose', [k], { perm: [0, 1, 3, 2] }, { name: 'k_t' })], {}, { name: 'scores' });
-    const probs = this.toFloat(
-      g.node('Softmax', [g.node('Add', [this.toFloat32(scores), segments.keyBias], {}, { name: 'masked_scores' })], { axis: -1 }),
-    );
+    const probs = this.toFloat(g.node('Softmax', [g.node('Add', [scores, segments.keyBias], {}, { name: 'masked_scores' })], { axis: -1 }));
     const context = g.node('MatMul', [probs, part(2, 'v')], {}, { name: 'context' });
     const merged = g.node('Reshape', [g.node('Transpose', [context], { perm: [0, 2, 1, 3] }, { name: 'merge_heads' }), g.int64([-1, hiddenSize])], {}, { name: 'flat_slots' });
     const back = g.node('Gather', [merged, segments.scatterBack], { axis: 0 }, { name: 'to_patches' });
-    return g.scope('proj', () => this.linear(back, `${name}.proj`, hiddenSize, hiddenSize));
+    return g.scope('proj', () => this.residualProjection(back, `${name}.proj`, hiddenSize, hiddenSize));
   }
 
-  /** x * cos + rotate_half(x) * sin in float32, rotate_half(x) = concat(-x[half:], x[:half]). */
+  /** x * cos + rotate_half(x) * sin, returned in float32; rotate_half(x) = concat(-x[half:], x[:half]). */
   private applyRotary(x: string, cos: string, sin: string): string {
     const { g } = this;
     const half = this.v.headDim / 2;
@@ -127,7 +141,7 @@ class VisionTower {
     const x1 = g.node('Slice', [xf, g.int64([0]), g.int64([half]), g.int64([-1])], {}, { name: 'first_half' });
     const x2 = g.node('Slice', [xf, g.int64([half]), g.int64([2 * half]), g.int64([-1])], {}, { name: 'second_half' });
     const rotated = g.node('Concat', [g.node('Neg', [x2]), x1], { axis: -1 }, { name: 'rotate_half' });
-    return this.toFloat(g.node('Add', [g.node('Mul', [xf, cos], {}, { name: 'x_cos' }), g.node('Mul', [rotated, sin], {}, { name: 'rotated_sin' })], {}, { name: 'rotary' }));
+    return g.node('Add', [g.node('Mul', [xf, cos], {}, { name: 'x_cos' }), g.node('Mul', [rotated, sin], {}, { name: 'rotated_sin' })], {}, { name: 'rotary' });
   }
 
   /** down(silu(gate(x)) * up(x)), all three with biases. */
@@ -138,7 +152,7 @@ class VisionTower {
     const up = g.scope('up_proj', () => this.linear(x, `${name}.up_proj`, hiddenSize, intermediateSize));
     const silu = g.node('Mul', [gate, g.node('Sigmoid', [gate])], {}, { name: 'act' });
     const gated = g.node('Mul', [silu, up], {}, { name: 'gated' });
-    return g.scope('down_proj', () => this.linear(gated, `${name}.down_proj`, intermediateSize, hiddenSize));
+    return g.scope('down_proj', () => this.residualProjection(gated, `${name}.down_proj`, intermediateSize, hiddenSize));
   }
 
   /** RMSNorm(hidden), then each sm^2 consecutive rows (one merge group) -> one row, Linear, GELU(erf), Linear. */
@@ -161,10 +175,9 @@ class VisionTower {
     return g.node('Mul', [g.node('Mul', [x, this.scalar(0.5)], {}, { name: 'half' }), g.node('Add', [erf, this.scalar(1)], {}, { name: 'one_plus_erf' })], {}, { name: 'gelu' });
   }
 
-  /** weight * (x / sqrt(mean(x^2) + eps)); the statistics in float32, the weight applied in the float type. */
-  private rmsNorm(x: string, key: string): string {
+  /** weight * (x / sqrt(mean(x^2) + eps)) of the float32 stream; the statistics in float32, the result in the float type. */
+  private rmsNorm(xf: string, key: string): string {
     const { g } = this;
-    const xf = this.toFloat32(x);
     const sumSq = g.node('ReduceSum', [g.node('Mul', [xf, xf], {}, { name: 'square' }), g.int64([-1])], { keepdims: 1 }, { name: 'sum_square' });
     const meanSq = g.node('Mul', [sumSq, g.float32(1 / this.v.hiddenSize)], {}, { name: 'mean_square' });
     const rms = g.node('Sqrt', [g.node('Add', [meanSq, g.float32(this.v.rmsNormEps)], {}, { name: 'add_eps' })]);
@@ -176,6 +189,20 @@ class VisionTower {
   private linear(x: string, name: string, inFeatures: number, outFeatures: number): string {
     const y = this.g.node('MatMul', [x, this.matmulWeight(`${name}.weight`, outFeatures, inFeatures)]);
     return this.g.node('Add', [y, this.vectorWeight(`${name}.bias`, outFeatures)]);
+  }
+
+  /**
+   * A Linear whose float32 output is added to the residual stream. In float16 graphs its fp16 MatMul sees the
+   * input pre-scaled by RESIDUAL_PROJECTION_SCALE; the product is cast to float32 and scaled back, then the
+   * float32 bias is added.
+   */
+  private residualProjection(x: string, name: string, inFeatures: number, outFeatures: number): string {
+    if (this.floatType === 'float32') return this.linear(x, name, inFeatures, outFeatures);
+    const { g } = this;
+    const scaled = g.node('Mul', [x, this.scalar(RESIDUAL_PROJECTION_SCALE)], {}, { name: 'prescale' });
+    const y = this.toFloat32(g.node('MatMul', [scaled, this.matmulWeight(`${name}.weight`, outFeatures, inFeatures)]));
+    const unscaled = g.node('Mul', [y, g.float32(1 / RESIDUAL_PROJECTION_SCALE)], {}, { name: 'unscale' });
+    return g.node('Add', [unscaled, this.vectorWeight(`${name}.bias`, outFeatures, 'float32')]);
   }
 
   /** A checkpoint [rows, cols...] weight stored transposed as a [cols, rows] MatMul initializer. */
@@ -196,11 +223,11 @@ class VisionTower {
     });
   }
 
-  /** A 1-D checkpoint weight (norm scale, bias), stored in the float type. */
-  private vectorWeight(key: string, size: number): string {
+  /** A 1-D checkpoint weight (norm scale, bias), stored in the float type unless told otherwise. */
+  private vectorWeight(key: string, size: number, type: 'float32' | 'float16' = this.floatType): string {
     const shape = this.ckpt.info(key).shape;
     if (shape.length !== 1 || shape[0] !== size) throw new RangeError(`${key}: shape [${shape}] is not [${size}] as the config implies`);
-    return this.g.weight({ name: key, type: this.floatType, dims: [size], bytes: () => floatBytes(this.ckpt.readFloat32(key), this.floatType) });
+    return this.g.weight({ name: key, type, dims: [size], bytes: () => floatBytes(this.ckpt.readFloat32(key), type) });
   }
 
   /** A scalar constant in the float type. */
@@ -208,8 +235,8 @@ class VisionTower {
     return this.g.constant(this.floatType, floatBytes(Float32Array.of(value), this.floatType), []);
   }
 
-  /** Cast to float32 where fp16 would lose too much (a no-op in a float32 graph). */
-  private toFloat32(x: string): string {
+  /** Cast from the float type to float32 (a no-op in a float32 graph). */
+  toFloat32(x: string): string {
     return this.floatType === 'float32' ? x : this.g.node('Cast', [x], { to: onnx.TensorProto.DataType.FLOAT }, { name: 'to_float32' });
   }
 
