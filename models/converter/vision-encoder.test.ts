@@ -5,7 +5,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import * as ort from 'onnxruntime-node';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { floatBytes, onnx, valueInfo, ONNX_TYPE, type Graph } from './graph.ts';
 import { f16ToF32 } from '../../src/lib/safetensors.ts';
@@ -258,5 +259,69 @@ describe('vision encoder (fp16)', () => {
     console.log(`fp16 ${model} ${name} ${embeds}: max abs diff ${diff.toExponential(2)} (reference max |x| ${scale.toFixed(2)})`);
     // fp16 keeps 11 significant bits (relative step 2^-11 ~ 4.9e-4): allow ~10 steps at the output's scale.
     expect(diff).toBeLessThanOrEqual(10 * 2 ** -11 * scale);
+  });
+});
+
+describe('vision encoder (fp16) with activations beyond the fp16 range', () => {
+  /** The tiny checkpoint's vision weights as float32 safetensors, with the last block's MLP output scaled up. */
+  function loudCheckpoint(ckpt: Checkpoint, depth: number, factor: number): string {
+    const dir = mkdtempSync(join(tmpdir(), 'vision-loud-'));
+    const names = ckpt.names().filter((k) => k.startsWith('visual.')).sort();
+    const header: Record<string, { dtype: string; shape: number[]; data_offsets: [number, number] }> = {};
+    const chunks: Float32Array[] = [];
+    let offset = 0;
+    for (const name of names) {
+      const data = ckpt.readFloat32(name);
+      if (name.startsWith(`visual.blocks.${depth - 1}.mlp.down_proj.`)) for (let i = 0; i < data.length; i++) data[i] *= factor;
+      header[name] = { dtype: 'F32', shape: ckpt.info(name).shape, data_offsets: [offset, offset + data.byteLength] };
+      chunks.push(data);
+      offset += data.byteLength;
+    }
+    const json = new TextEncoder().encode(JSON.stringify(header).padEnd(8 * Math.ceil(JSON.stringify(header).length / 8)));
+    const length = new Uint8Array(8);
+    new DataView(length.buffer).setBigUint64(0, BigInt(json.length), true);
+    writeFileSync(join(dir, 'model.safetensors'), Buffer.concat([length, json, ...chunks.map((c) => new Uint8Array(c.buffer))]));
+    return dir;
+  }
+
+  it('keeps every fp16 value finite where the residual stream passes 65504, and matches the fp32 graph', async () => {
+    const { cfg, ckpt } = load('qwen2_5_vl_tiny');
+    const v = cfg.vision;
+    const dir = loudCheckpoint(ckpt, v.depth, 2 ** 17);
+    try {
+      const loud = Checkpoint.open(dir);
+      const c = loadReferenceCase('qwen2_5_vl_tiny', 'case_c');
+      const px = floats(c, 'pixel_values');
+      const grid = ints(c, 'image_grid_thw');
+      const patchDim = v.inChannels * v.temporalPatchSize * v.patchSize ** 2;
+
+      const fp32 = await (await session(buildVisionEncoder(loud, cfg, { floatType: 'float32', debugOutputs: true }))).run(feeds(px, patchDim, [grid]));
+      const last = fp32[`block_output.${v.depth - 1}`].data as Float32Array;
+      const peak = last.reduce((m, x) => Math.max(m, Math.abs(x)), 0);
+      expect(peak).toBeGreaterThan(65504);
+
+      // ORT's CPU kernels run some fp16 ops in float32 and drop float32->fp16->float32 cast pairs, which would
+      // hide an overflow that a real fp16 device (WebGPU) produces. Graph outputs must be materialised in their
+      // declared type, so expose every fp16 MatMul (all Linears) as an output and require it to be finite.
+      const g = buildVisionEncoder(loud, cfg, { floatType: 'float16' });
+      const fp16Weights = new Set(g.weights.filter((w) => w.type === 'float16').map((w) => w.name));
+      const linears = g.nodes.filter((n) => n.opType === 'MatMul' && fp16Weights.has(n.input[1]));
+      expect(linears.length).toBe(1 + 5 * v.depth + 2);
+      for (const n of linears) g.output(n.output[0], `fp16:${n.name}`, 'float16', ['rows', 'columns']);
+      const fp16 = await (await session(g)).run({
+        pixel_values: new ort.Tensor('float16', new Uint16Array(floatBytes(px, 'float16').slice().buffer), [px.length / patchDim, patchDim]),
+        image_grid_thw: new ort.Tensor('int64', BigInt64Array.from(grid, BigInt), [1, 3]),
+      });
+      const ours = f16ToF32(fp16.image_features.data as Uint16Array);
+      const ref = fp32.image_features.data as Float32Array;
+      const scale = ref.reduce((m, x) => Math.max(m, Math.abs(x)), 0);
+      const diff = maxAbsDiff(ours, ref);
+      console.log(`residual peak ${peak.toExponential(2)}: fp16 vs fp32 graph max abs diff ${diff.toExponential(2)} (max |x| ${scale.toFixed(2)})`);
+      for (const n of linears) expect([n.name, f16ToF32(fp16[`fp16:${n.name}`].data as Uint16Array).every(Number.isFinite)]).toEqual([n.name, true]);
+      expect(ours.every(Number.isFinite)).toBe(true);
+      expect(diff).toBeLessThanOrEqual(10 * 2 ** -11 * scale);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
