@@ -14,9 +14,9 @@ const tiny = catalogEntry('qwen2.5-vl-tiny');
 
 describe('capability', () => {
   it('picks q4f16 with shader-f16 and q4 without', () => {
-    expect(chooseDtype(rewatch, ['shader-f16'])).toBe('q4f16');
-    expect(chooseDtype(rewatch, [])).toBe('q4');
-    expect(chooseDtype(tiny, ['shader-f16'])).toBe('q4');
+    expect(chooseDtype(rewatch.dtypes, ['shader-f16'])).toBe('q4f16');
+    expect(chooseDtype(rewatch.dtypes, [])).toBe('q4');
+    expect(chooseDtype(tiny.dtypes, ['shader-f16'])).toBe('q4');
   });
 
   it('says a discrete GPU may run the 7B but that its memory is unknown', () => {

@@ -53,11 +53,11 @@ export function isSoftwareAdapter(adapter: NonNullable<GpuReport['adapter']>): b
   return adapter.isFallbackAdapter || /swiftshader/i.test(`${adapter.architecture} ${adapter.description} ${adapter.vendor}`);
 }
 
-/** q4f16 when the GPU has shader-f16, else q4; then whatever the entry publishes. */
-export function chooseDtype(entry: CatalogEntry, features: readonly string[]): ModelDtype {
-  const usable = entry.dtypes.filter((d) => DTYPE_FEATURES[d].every((f) => features.includes(f)));
+/** Of the available dtypes: q4f16 when the GPU has shader-f16, else q4; else the first the GPU can run. */
+export function chooseDtype(available: readonly ModelDtype[], features: readonly string[]): ModelDtype {
+  const usable = available.filter((d) => DTYPE_FEATURES[d].every((f) => features.includes(f)));
   for (const preferred of ['q4f16', 'q4'] as const) if (usable.includes(preferred)) return preferred;
-  return usable[0] ?? entry.dtypes[entry.dtypes.length - 1];
+  return usable[0] ?? available[available.length - 1];
 }
 
 export function assessCapability(report: GpuReport, entry: CatalogEntry): CapabilityVerdict {
@@ -67,7 +67,7 @@ export function assessCapability(report: GpuReport, entry: CatalogEntry): Capabi
 
   if (!adapter) {
     // WASM computes in float32: the fp16 dtypes would only be converted back on the CPU.
-    const dtype = chooseDtype(entry, []);
+    const dtype = chooseDtype(entry.dtypes, []);
     const memory = memoryEstimate(entry, dtype);
     warnings.push(
       `No WebGPU${report.unavailableReason ? ` (${report.unavailableReason})` : ''}: the model runs on the CPU through WASM, ` +
@@ -79,7 +79,7 @@ export function assessCapability(report: GpuReport, entry: CatalogEntry): Capabi
     return { verdict: blockers.length ? 'unsupported' : 'slow', device: 'wasm', dtype, memory, warnings, blockers };
   }
 
-  const dtype = chooseDtype(entry, adapter.features);
+  const dtype = chooseDtype(entry.dtypes, adapter.features);
   const memory = memoryEstimate(entry, dtype);
   if (!adapter.features.includes('shader-f16') && entry.dtypes.includes('q4f16')) {
     warnings.push('No shader-f16 on this GPU: using q4 (float32 activations), which needs more memory and runs slower than q4f16.');
