@@ -2,7 +2,10 @@
  * The typed surface of workers/inference (called through comlink). The UI never imports the ML library;
  * it only sees these types.
  */
+import type { ChatMessage } from './chat-template.ts';
 import type { ExtractedFrames } from './frames-protocol.ts';
+
+export type { ChatMessage };
 
 export type Device = 'webgpu' | 'wasm';
 export type ModelDtype = 'fp32' | 'fp16' | 'q4' | 'q4f16';
@@ -39,18 +42,45 @@ export interface LoadResult {
   fallbackReason?: string;
 }
 
-export interface AskRequest {
-  frames: Pick<ExtractedFrames, 'frames' | 'width' | 'height' | 'timestamps'>;
-  /** Video duration in seconds (for the prompt's `00:00-MM:SS`). */
-  duration: number;
-  question: string;
+/** Sampling settings shared by ask and chat. */
+export interface GenerationOptions {
+  /** Default 2048 (ReWatch-R1's training traces reach 2,045 tokens). */
   maxNewTokens?: number;
   /** 0 or absent: greedy. */
   temperature?: number;
   topP?: number;
 }
 
+/** A ReWatch question about one video: the worker builds the ReWatch prompt around it. */
+export interface AskRequest extends GenerationOptions {
+  frames: Pick<ExtractedFrames, 'frames' | 'width' | 'height' | 'timestamps'>;
+  /** Video duration in seconds (for the prompt's `00:00-MM:SS`). */
+  duration: number;
+  question: string;
+  /**
+   * The rate the frames were sampled at (FramePlan.sampleFps, qwen-vl-utils' sample_fps); it sets
+   * second_per_grid_t = temporal_patch_size / sampleFps. Default: frames / duration, which is what the
+   * frame plan gives when the container's frame count matches its duration.
+   */
+  sampleFps?: number;
+}
+
+/** One image or video at the model's input size (smart_resize already applied), RGB uint8 [height][width][3]. */
+export type VisualInput =
+  | { kind: 'image'; width: number; height: number; pixels: Uint8Array }
+  | { kind: 'video'; width: number; height: number; frames: Uint8Array[]; sampleFps: number };
+
+/**
+ * Any prompt: messages (`{ type: 'image' | 'video' }` parts mark where visuals go) plus their visuals in order
+ * of appearance (tests, batch evaluation).
+ */
+export interface ChatRequest extends GenerationOptions {
+  messages: ChatMessage[];
+  visuals: VisualInput[];
+}
+
 export interface AskStats {
+  /** Video frames (plus one per image) that went through the vision encoder. */
   frames: number;
   visualTokens: number;
   promptTokens: number;
@@ -71,7 +101,10 @@ export type InferenceErrorKind = 'load-failed' | 'not-loaded' | 'busy' | 'device
 
 export interface InferenceApi {
   load(source: ModelSource, options: LoadOptions, onProgress?: (p: LoadProgress) => void): Promise<LoadResult>;
+  /** Streams the answer to a question about a video; text pieces arrive through onToken. */
   ask(request: AskRequest, onToken?: (text: string) => void): Promise<AskResult>;
+  /** The same for an arbitrary prompt with images and videos. */
+  chat(request: ChatRequest, onToken?: (text: string) => void): Promise<AskResult>;
   /** Interrupts a running ask within one token. */
   stop(): void;
   /** Releases the model's sessions. */

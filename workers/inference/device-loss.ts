@@ -1,0 +1,21 @@
+/**
+ * Notices when ONNX Runtime's WebGPU device is lost (driver reset, GPU process crash, out of memory). ORT
+ * keeps one device per worker and cannot replace it, so a lost device ends this worker's usefulness: the
+ * caller gets a 'device-lost' error and starts a fresh worker.
+ */
+import { env } from '@huggingface/transformers';
+
+interface LosableDevice {
+  lost: Promise<{ reason?: string; message?: string }>;
+}
+
+/** Calls `onLost` with a message for people once the WebGPU device used by ORT is lost. */
+export async function watchDeviceLoss(onLost: (message: string) => void): Promise<void> {
+  const webgpu = (env.backends.onnx as { webgpu?: { device?: Promise<LosableDevice> } }).webgpu;
+  const device = await webgpu?.device;
+  if (!device) return;
+  void device.lost.then((info) => {
+    const detail = info.message ? `: ${info.message}` : '';
+    onLost(`The GPU device was lost (${info.reason ?? 'unknown reason'}${detail}). Reload the model to continue.`);
+  });
+}

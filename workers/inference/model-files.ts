@@ -1,0 +1,59 @@
+/**
+ * Where transformers.js reads model files from inside the inference worker. Call `useModelFiles(source)`
+ * before `from_pretrained` (in place of useModelSource, which it builds on) and pass the name it returns.
+ *
+ * - `files` (a folder picked from disk): the library is pointed at a made-up same-origin folder and
+ *   env.fetch answers every file of it from the picked Blobs; a file the folder lacks is a 404. No request
+ *   for a model file leaves the worker.
+ * - `url` / `hub`: a file the app downloaded (src/lib/model-cache.ts, filled by src/state/downloads.svelte.ts)
+ *   is read from that Cache API store; a file missing from a fully downloaded folder is a 404, so a cached
+ *   model loads with the network off. Anything else goes to the network as before. The library's own
+ *   browser cache is off: it would store a second copy of gigabytes of weights.
+ */
+import { env } from '@huggingface/transformers';
+import type { ModelSource } from '../../src/lib/inference-protocol.ts';
+import { cachedFile, listCachedModels } from '../../src/lib/model-cache.ts';
+import { useModelSource } from './model-source.ts';
+
+/** The made-up folder picked files are served under; never requested from a server (env.fetch answers). */
+const PICKED_ROOT = new URL('/__rewatch-picked__/', self.location.origin).href;
+/** A valid hub-style name, so the library joins it under env.localModelPath. */
+const PICKED_NAME = 'folder';
+const PICKED_FOLDER = `${PICKED_ROOT}${PICKED_NAME}/`;
+
+const networkFetch = globalThis.fetch.bind(globalThis);
+/** The picked folder being served, by path relative to its root. */
+let picked = new Map<string, Blob>();
+
+function notFound(url: string): Response {
+  return new Response(`not in the model folder: ${url}`, { status: 404, statusText: 'Not Found' });
+}
+
+async function modelFetch(input: string | URL, init?: RequestInit): Promise<Response> {
+  const url = new URL(String(input), self.location.href).href;
+  if (url.startsWith(PICKED_FOLDER)) {
+    const blob = picked.get(decodeURIComponent(url.slice(PICKED_FOLDER.length)));
+    return blob ? new Response(blob, { headers: { 'content-length': String(blob.size) } }) : notFound(url);
+  }
+  const hit = await cachedFile(url);
+  if (hit) return hit;
+  const downloaded = (await listCachedModels()).some((m) => url.startsWith(m.folderUrl));
+  return downloaded ? notFound(url) : networkFetch(input, init);
+}
+
+/** Configures transformers.js' env for `source`; returns the name to pass to `from_pretrained`. */
+export function useModelFiles(source: ModelSource): string {
+  env.fetch = modelFetch;
+  if (source.kind !== 'files') {
+    picked = new Map();
+    const name = useModelSource(source);
+    env.useBrowserCache = false;
+    return name;
+  }
+  picked = new Map(source.files.map((f) => [f.path, f.file]));
+  env.allowLocalModels = true;
+  env.allowRemoteModels = false;
+  env.useBrowserCache = false;
+  env.localModelPath = PICKED_ROOT;
+  return PICKED_NAME;
+}
