@@ -1,23 +1,33 @@
 /**
  * The typed surface of workers/frames (called through comlink). Frames cross the thread boundary as
- * transferred typed arrays; nothing here depends on the DOM.
+ * transferred typed arrays; nothing here depends on the DOM. Failures come back as values (a FramesFailure
+ * with its kind), so the kind survives the worker boundary without a custom comlink handler.
  */
 
 export interface VideoInfo {
-  /** Seconds. */
+  /** Seconds, from the first to the end of the last video frame. */
   duration: number;
   /** Coded size before rotation. */
   codedWidth: number;
   codedHeight: number;
-  /** Display size after rotation (what a person sees). */
+  /** Display size after pixel aspect ratio and rotation (what a person sees). */
   width: number;
   height: number;
   /** Clockwise rotation from the container metadata: 0, 90, 180 or 270. */
   rotation: number;
+  /** mediabunny's codec name ('avc', 'hevc', 'vp9', 'av1', ...), null when unknown. */
   codec: string | null;
-  /** Average frame rate of the video track, when the container says. */
-  fps: number | null;
+  /** Frame rate of the video track, measured from its first frames' timestamps. */
+  fps: number;
 }
+
+/**
+ * How a decoded frame is brought to the smart_resize size.
+ * - 'bicubic': full-size RGB from the decoder, then antialiased bicubic on the CPU (src/lib/image-resize.ts),
+ *   the resize ReWatch-R1 was trained with (torchvision, via qwen-vl-utils).
+ * - 'canvas': drawn into an OffscreenCanvas at the target size (the browser's own high-quality scaler).
+ */
+export type FrameResize = 'bicubic' | 'canvas';
 
 export interface ExtractOptions {
   /** Sampling rate in frames per second (ReWatch: 2). */
@@ -27,19 +37,27 @@ export interface ExtractOptions {
   /** Pixel budget per frame for smart_resize (ReWatch: min = max = 128*28*28). */
   minPixels: number;
   maxPixels: number;
+  /** Default 'bicubic' (see FrameResize). */
+  resize?: FrameResize;
 }
 
-/** Frames as the model needs them: RGB uint8, row-major [height][width][3], already at the smart_resize size. */
+/** Frames as the model needs them: RGB uint8, row-major [height][width][3], upright, at the smart_resize size. */
 export interface ExtractedFrames {
   info: VideoInfo;
   width: number;
   height: number;
   /** One RGB buffer per frame (transferred, not copied). */
   frames: Uint8Array[];
-  /** True presentation timestamp of each decoded frame, seconds. */
+  /**
+   * True presentation timestamp of each decoded frame in seconds, counted from the video's first frame: the
+   * last frame that starts at or before its planned time.
+   */
   timestamps: number[];
-  /** The planned sample times the frames were chosen for, seconds. */
+  /** The planned sample times the frames were chosen for, seconds (src/lib/video-sampling.ts). */
   plannedTimes: number[];
+  /** The plan's effective sampling rate and seconds per temporal grid step (for the model's time positions). */
+  sampleFps: number;
+  secondPerGridT: number;
 }
 
 export interface ExtractProgress {
@@ -50,9 +68,21 @@ export interface ExtractProgress {
 /** Error kinds the UI can switch on to show a specific message. */
 export type FramesErrorKind = 'not-a-video' | 'no-video-track' | 'unsupported-codec' | 'truncated' | 'empty' | 'cancelled' | 'decode-failed';
 
+/** A failed call: the kind to switch on and a message meant for people. */
+export interface FramesFailure {
+  ok: false;
+  kind: FramesErrorKind;
+  message: string;
+}
+
+/** What every FramesApi call resolves to; it never rejects for a bad input. */
+export type FramesOutcome<T> = { ok: true; value: T } | FramesFailure;
+
 export interface FramesApi {
-  probe(file: Blob): Promise<VideoInfo>;
-  extract(file: Blob, options: ExtractOptions, onProgress?: (p: ExtractProgress) => void): Promise<ExtractedFrames>;
-  /** Cancels the running extract; it rejects with kind 'cancelled'. */
+  probe(file: Blob): Promise<FramesOutcome<VideoInfo>>;
+  extract(file: Blob, options: ExtractOptions, onProgress?: (p: ExtractProgress) => void): Promise<FramesOutcome<ExtractedFrames>>;
+  /** Cancels every running extract; each resolves promptly to a failure of kind 'cancelled'. */
   cancel(): void;
+  /** Decoded frames (VideoSamples) the worker holds right now: 0 whenever no extract runs. For leak tests. */
+  openFrames(): number;
 }

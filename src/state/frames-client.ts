@@ -1,0 +1,63 @@
+/**
+ * The main thread's handle on the frames worker: owns the worker, turns its failure values into FramesError,
+ * and lets the latest request win (a new extract cancels the one still running, whose promise then rejects
+ * with kind 'cancelled' and whose progress stops being reported).
+ */
+import { proxy, wrap, type Remote } from 'comlink';
+import { FramesError } from '../lib/frames-error.ts';
+import type { ExtractedFrames, ExtractOptions, ExtractProgress, FramesApi, FramesOutcome, VideoInfo } from '../lib/frames-protocol.ts';
+
+function unwrap<T>(outcome: FramesOutcome<T>): T {
+  if (!outcome.ok) throw FramesError.fromFailure(outcome);
+  return outcome.value;
+}
+
+export class FramesClient {
+  readonly #worker: Worker;
+  readonly #api: Remote<FramesApi>;
+  #latest = 0;
+  #running = 0;
+
+  constructor() {
+    this.#worker = new Worker(new URL('../../workers/frames/frames.worker.ts', import.meta.url), { type: 'module', name: 'frames' });
+    this.#api = wrap<FramesApi>(this.#worker);
+  }
+
+  /** Container facts (duration, size, rotation, codec, fps) without decoding. @throws FramesError */
+  async probe(file: Blob): Promise<VideoInfo> {
+    return unwrap(await this.#api.probe(file));
+  }
+
+  /**
+   * Decodes the planned frames of `file`. Supersedes any extract still running.
+   * @throws FramesError (kind 'cancelled' when superseded or cancelled)
+   */
+  async extract(file: Blob, options: ExtractOptions, onProgress?: (p: ExtractProgress) => void): Promise<ExtractedFrames> {
+    const id = ++this.#latest;
+    if (this.#running > 0) await this.#api.cancel();
+    this.#running++;
+    try {
+      const report = proxy((p: ExtractProgress) => {
+        if (id === this.#latest) onProgress?.(p);
+      });
+      return unwrap(await this.#api.extract(file, options, report));
+    } finally {
+      this.#running--;
+    }
+  }
+
+  /** Cancels the running extract, if any. */
+  async cancel(): Promise<void> {
+    await this.#api.cancel();
+  }
+
+  /** Decoded frames the worker holds right now (0 when idle); for leak tests. */
+  async openFrames(): Promise<number> {
+    return this.#api.openFrames();
+  }
+
+  /** Stops the worker. Idempotent. */
+  dispose(): void {
+    this.#worker.terminate();
+  }
+}

@@ -1,0 +1,113 @@
+/**
+ * Decodes only the planned frames of a video, in one forward pass over their sorted times (mediabunny's
+ * samplesAtTimestamps decodes each packet at most once and skips whole groups of pictures that hold no planned
+ * frame), and brings each to the model's RGB input. Memory stays bounded: mediabunny keeps at most a handful
+ * of decoded frames queued ahead of this loop, and each is closed as soon as its RGB copy exists.
+ */
+import { EncodedPacketSink, VideoSampleSink, type InputVideoTrack, type VideoSample } from 'mediabunny';
+import { FramesError } from '../../src/lib/frames-error.ts';
+import type { ExtractedFrames, ExtractOptions, ExtractProgress } from '../../src/lib/frames-protocol.ts';
+import { smartResize } from '../../src/lib/smart-resize.ts';
+import { planFrames } from '../../src/lib/video-sampling.ts';
+import { classifyReadError } from './classify-error.ts';
+import { frameToRgb } from './frame-to-rgb.ts';
+import { openVideo } from './open-video.ts';
+
+/**
+ * A frame whose container timestamp lies up to this fraction of a frame after the planned time still counts
+ * as "at" it: planned times are index / fps in floating point, container times are rounded to the
+ * timescale, and either may land a hair to the other side.
+ */
+const TIMESTAMP_TOLERANCE_FRAMES = 0.25;
+
+/** Counts the decoded frames this worker holds, so tests can see that every one gets closed. */
+export interface FrameCounter {
+  open: number;
+}
+
+/**
+ * Why no frame came for a time inside the video: when the container's index lists a packet there but its
+ * bytes cannot be read, the file ends early (a cut-off download); otherwise the stream itself is broken.
+ */
+async function missingFrameError(track: InputVideoTrack, queryTime: number, plannedTime: number): Promise<FramesError> {
+  const at = `${plannedTime.toFixed(2)} s`;
+  const listed = await new EncodedPacketSink(track).getPacket(queryTime, { metadataOnly: true });
+  return listed
+    ? new FramesError('truncated', `The file is truncated: its video data stops before ${at} (an incomplete download or copy?).`)
+    : new FramesError('decode-failed', `No frame could be decoded at ${at}.`);
+}
+
+export async function extractFrames(
+  file: Blob,
+  options: ExtractOptions,
+  signal: AbortSignal,
+  counter: FrameCounter,
+  onProgress?: (p: ExtractProgress) => void,
+): Promise<ExtractedFrames> {
+  const cancelled = new Promise<never>((_, reject) => {
+    const abort = () => reject(new FramesError('cancelled', 'Frame extraction was cancelled.'));
+    if (signal.aborted) abort();
+    else signal.addEventListener('abort', abort, { once: true });
+  });
+  cancelled.catch(() => {}); // only ever observed through Promise.race below
+
+  const video = await openVideo(file);
+  try {
+    if (signal.aborted) await cancelled;
+    const { info, firstTimestamp } = video;
+    let plan;
+    try {
+      plan = planFrames({ duration: info.duration, videoFps: info.fps, fps: options.fps, maxFrames: options.maxFrames });
+    } catch (error) {
+      if (error instanceof RangeError) throw new FramesError('empty', `The video is too short to sample: ${error.message}.`);
+      throw error;
+    }
+    const size = smartResize(info.height, info.width, { minPixels: options.minPixels, maxPixels: options.maxPixels });
+    const toRgb = frameToRgb(options.resize ?? 'bicubic', size.width, size.height);
+    const tolerance = TIMESTAMP_TOLERANCE_FRAMES / info.fps;
+    const queryTimes = plan.times.map((t) => firstTimestamp + t + tolerance);
+
+    const frames: Uint8Array[] = [];
+    const timestamps: number[] = [];
+    const samples = new VideoSampleSink(video.track).samplesAtTimestamps(queryTimes);
+    let pending: Promise<IteratorResult<VideoSample | null>> | null = null;
+    try {
+      for (let i = 0; i < plan.count; i++) {
+        pending = samples.next();
+        const next = await Promise.race([pending, cancelled]);
+        pending = null;
+        if (next.done) throw new FramesError('decode-failed', `The decoder stopped after ${i} of ${plan.count} frames.`);
+        const sample = next.value;
+        if (!sample) throw await missingFrameError(video.track, queryTimes[i], plan.times[i]);
+        counter.open++;
+        try {
+          frames.push(await toRgb(sample));
+          timestamps.push(sample.timestamp - firstTimestamp);
+        } finally {
+          sample.close();
+          counter.open--;
+        }
+        if (signal.aborted) await cancelled;
+        onProgress?.({ done: i + 1, total: plan.count });
+      }
+    } catch (error) {
+      throw classifyReadError(error);
+    } finally {
+      // A next() that lost the race to cancel may still deliver a frame: close it when it lands.
+      pending?.then((r) => r.value?.close(), () => {});
+      await samples.return();
+    }
+    return {
+      info,
+      width: size.width,
+      height: size.height,
+      frames,
+      timestamps,
+      plannedTimes: plan.times,
+      sampleFps: plan.sampleFps,
+      secondPerGridT: plan.secondPerGridT,
+    };
+  } finally {
+    video[Symbol.dispose]();
+  }
+}

@@ -1,0 +1,56 @@
+/**
+ * The frames worker: decodes the planned frames of a video file with WebCodecs (through mediabunny) and hands
+ * them over as transferred RGB buffers. Exposed with comlink; src/state/frames-client.ts owns it. A failure of
+ * one call (bad file, cancel) leaves nothing behind, so the worker stays usable.
+ */
+import { expose, releaseProxy, transfer, type Remote } from 'comlink';
+import { FramesError } from '../../src/lib/frames-error.ts';
+import type { ExtractedFrames, ExtractOptions, ExtractProgress, FramesApi, FramesOutcome, VideoInfo } from '../../src/lib/frames-protocol.ts';
+import { extractFrames, type FrameCounter } from './extract-frames.ts';
+import { openVideo } from './open-video.ts';
+
+/** Runs `work`, turning a FramesError into a failure value; other errors (bad options, bugs) still reject. */
+async function outcome<T>(work: () => Promise<T>): Promise<FramesOutcome<T>> {
+  try {
+    return { ok: true, value: await work() };
+  } catch (error) {
+    if (error instanceof FramesError) return error.toFailure();
+    throw error;
+  }
+}
+
+class FramesWorker implements FramesApi {
+  readonly #running = new Set<AbortController>();
+  readonly #counter: FrameCounter = { open: 0 };
+
+  async probe(file: Blob): Promise<FramesOutcome<VideoInfo>> {
+    return outcome(async () => {
+      const video = await openVideo(file);
+      video[Symbol.dispose]();
+      return video.info;
+    });
+  }
+
+  async extract(file: Blob, options: ExtractOptions, onProgress?: (p: ExtractProgress) => void): Promise<FramesOutcome<ExtractedFrames>> {
+    const job = new AbortController();
+    this.#running.add(job);
+    try {
+      const result = await outcome(() => extractFrames(file, options, job.signal, this.#counter, onProgress));
+      return result.ok ? transfer(result, result.value.frames.map((f) => f.buffer)) : result;
+    } finally {
+      this.#running.delete(job);
+      // The caller's progress callback is a comlink proxy: release its message port.
+      if (onProgress) (onProgress as unknown as Remote<unknown>)[releaseProxy]();
+    }
+  }
+
+  cancel(): void {
+    for (const job of this.#running) job.abort();
+  }
+
+  openFrames(): number {
+    return this.#counter.open;
+  }
+}
+
+expose(new FramesWorker());
