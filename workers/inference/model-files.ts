@@ -15,11 +15,10 @@ import type { ModelSource } from '../../src/lib/inference-protocol.ts';
 import { cachedFile, listCachedModels } from '../../src/lib/model-cache.ts';
 import { useModelSource } from './model-source.ts';
 
-/** The made-up folder picked files are served under; never requested from a server (env.fetch answers). */
-const PICKED_ROOT = new URL('/__rewatch-picked__/', self.location.origin).href;
+/** The made-up folder picked files are served under (below the worker's origin); env.fetch answers it. */
+const PICKED_ROOT_PATH = '/__rewatch-picked__/';
 /** A valid hub-style name, so the library joins it under env.localModelPath. */
 const PICKED_NAME = 'folder';
-const PICKED_FOLDER = `${PICKED_ROOT}${PICKED_NAME}/`;
 
 const networkFetch = globalThis.fetch.bind(globalThis);
 /** The picked folder being served, by path relative to its root. */
@@ -30,9 +29,10 @@ function notFound(url: string): Response {
 }
 
 async function modelFetch(input: string | URL, init?: RequestInit): Promise<Response> {
-  const url = new URL(String(input), self.location.href).href;
-  if (url.startsWith(PICKED_FOLDER)) {
-    const blob = picked.get(decodeURIComponent(url.slice(PICKED_FOLDER.length)));
+  const url = new URL(String(input), globalThis.location.href).href;
+  const pickedFolder = new URL(`${PICKED_ROOT_PATH}${PICKED_NAME}/`, globalThis.location.href).href;
+  if (url.startsWith(pickedFolder)) {
+    const blob = picked.get(decodeURIComponent(url.slice(pickedFolder.length)));
     return blob ? new Response(blob, { headers: { 'content-length': String(blob.size) } }) : notFound(url);
   }
   const hit = await cachedFile(url);
@@ -43,6 +43,8 @@ async function modelFetch(input: string | URL, init?: RequestInit): Promise<Resp
 
 /** Configures transformers.js' env for `source`; returns the name to pass to `from_pretrained`. */
 export function useModelFiles(source: ModelSource): string {
+  // Outside a browser (the Node CLI) there is no Cache API and no picked folder: the plain source applies.
+  if (typeof caches === 'undefined') return useModelSource(source);
   env.fetch = modelFetch;
   if (source.kind !== 'files') {
     picked = new Map();
@@ -54,6 +56,6 @@ export function useModelFiles(source: ModelSource): string {
   env.allowLocalModels = true;
   env.allowRemoteModels = false;
   env.useBrowserCache = false;
-  env.localModelPath = PICKED_ROOT;
+  env.localModelPath = new URL(PICKED_ROOT_PATH, globalThis.location.href).href;
   return PICKED_NAME;
 }
