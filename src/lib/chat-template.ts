@@ -11,7 +11,9 @@ export type ContentItem = { type: 'text'; text: string } | { type: 'video' } | {
 
 /** A chat message in the Hugging Face format. */
 export interface ChatMessage {
+  /** Who speaks. */
   role: 'system' | 'user' | 'assistant';
+  /** Plain text, or items in prompt order. */
   content: string | ContentItem[];
 }
 

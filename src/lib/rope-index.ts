@@ -24,8 +24,11 @@ export interface RopeIndexOptions {
   tokensPerSecond: number;
   /** vision_config.spatial_merge_size (2). */
   spatialMergeSize: number;
+  /** `<|image_pad|>` (151655). */
   imageTokenId: number;
+  /** `<|video_pad|>` (151656). */
   videoTokenId: number;
+  /** `<|vision_start|>` (151652): the token before each visual block. */
   visionStartTokenId: number;
 }
 

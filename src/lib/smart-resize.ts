@@ -32,7 +32,9 @@ export interface SmartResizeOptions {
 
 /** A size in pixels. */
 export interface Size {
+  /** Rows. */
   height: number;
+  /** Columns. */
   width: number;
 }
 

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { allReferenceCases, loadReferenceCase, referenceModelDir, type ReferenceCase } from '../../tests/support/reference.ts';
+import { allReferenceCases, loadReferenceCase, loadSampling, referenceModelDir, referenceModels, type ReferenceCase } from '../../tests/support/reference.ts';
 import { expandVisionPadIds, expandVisionPads, IMAGE_PAD, VIDEO_PAD, visionTokenCount, type Grid } from './vision-tokens.ts';
 
 function grids(c: ReferenceCase, key: string): Grid[] {
@@ -37,6 +37,18 @@ describe('vision tokens of every case', () => {
       const text = expandVisionPads(c.meta.prompt_text, { imageGrids, videoGrids, mergeSize });
       expect(count(text, IMAGE_PAD)).toBe(ids.filter((id) => id === tokenIds.imageTokenId).length);
       expect(count(text, VIDEO_PAD)).toBe(ids.filter((id) => id === tokenIds.videoTokenId).length);
+    });
+  }
+});
+
+describe('tokens per temporal step of every smart_resize row', () => {
+  for (const model of referenceModels()) {
+    it(model, () => {
+      for (const row of loadSampling(model).smart_resize.rows) {
+        for (const rule of [row.qwen_vl_utils, row.transformers]) {
+          if (!rule.error) expect(visionTokenCount([1, rule.grid_h, rule.grid_w])).toBe(rule.tokens_per_frame_pair);
+        }
+      }
     });
   }
 });

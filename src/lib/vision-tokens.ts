@@ -50,7 +50,9 @@ export function expandVisionPads(text: string, { imageGrids = [], videoGrids = [
 
 /** Token ids of the two placeholders (151655 and 151656 in Qwen2.5-VL). */
 export interface PadTokenIds {
+  /** `<|image_pad|>`. */
   imageTokenId: number;
+  /** `<|video_pad|>`. */
   videoTokenId: number;
 }
 
