@@ -22,13 +22,16 @@
  *   two, their outputs cast to fp32 and scaled back (exact in real arithmetic), so they cannot overflow while
  *   their MatMuls stay ordinary fp16 MatMuls for the quantization pass. Their biases are fp32.
  */
-import { floatBytes, Graph, onnx, type ElemType } from './graph.ts';
+import { floatBytes, Graph, onnx, type ElemType, type LazyTensor } from './graph.ts';
 import type { Checkpoint } from './checkpoint.ts';
 import type { QwenVLConfig, VisionConfig } from './config.ts';
+import { linear } from './linear.ts';
+import { rmsNorm } from './rms-norm.ts';
+import { matmulWeight, vectorWeight, type FloatType } from './weights.ts';
 import { buildVisionLayout, type SegmentLayout, type VisionLayout } from './vision-layout.ts';
 
 export interface VisionEncoderOptions {
-  floatType: 'float32' | 'float16';
+  floatType: FloatType;
   /**
    * Also output intermediates for parity tests: `patch_embeds` [N, hidden] (float type), `block_output.{i}`
    * [N, hidden] (float32, patch order), `window_ids` and `slice_ids` [N] (each patch's attention segment).
@@ -82,28 +85,44 @@ class VisionTower {
     private readonly g: Graph,
     private readonly ckpt: Checkpoint,
     private readonly v: VisionConfig,
-    private readonly floatType: 'float32' | 'float16',
+    private readonly floatType: FloatType,
   ) {
     this.prefix = ckpt.has('model.visual.patch_embed.proj.weight') ? 'model.visual' : 'visual';
   }
 
-  /** Conv3d with stride = kernel over rows already flattened as (C, tp, p, p): pixel_values @ W^T. */
+  /**
+   * Conv3d with stride = kernel over rows already flattened as (C, tp, p, p): pixel_values @ W^T, with the
+   * [hidden, C, tp, p, p] kernel stored as a [C*tp*p*p, hidden] MatMul initializer. It is small (1.5M values
+   * in the 7B), so it is read whole rather than by rows.
+   */
   patchEmbed(pixelValues: string): string {
     const key = `${this.prefix}.patch_embed.proj.weight`;
+    const { hiddenSize, inChannels, temporalPatchSize, patchSize } = this.v;
     const shape = this.ckpt.info(key).shape;
-    const patchDim = this.v.inChannels * this.v.temporalPatchSize * this.v.patchSize * this.v.patchSize;
-    const expected = [this.v.hiddenSize, this.v.inChannels, this.v.temporalPatchSize, this.v.patchSize, this.v.patchSize];
+    const expected = [hiddenSize, inChannels, temporalPatchSize, patchSize, patchSize];
     if (shape.join() !== expected.join()) throw new RangeError(`${key}: shape [${shape}] does not match the config's [${expected}]`);
-    return this.g.scope('proj', () => this.g.node('MatMul', [pixelValues, this.matmulWeight(key, this.v.hiddenSize, patchDim)]));
+    const patchDim = inChannels * temporalPatchSize * patchSize * patchSize;
+    const kernel: LazyTensor = {
+      name: key,
+      type: this.floatType,
+      dims: [patchDim, hiddenSize],
+      bytes: () => {
+        const src = this.ckpt.readFloat32(key);
+        const out = new Float32Array(src.length);
+        for (let r = 0; r < hiddenSize; r++) for (let c = 0; c < patchDim; c++) out[c * hiddenSize + r] = src[r * patchDim + c];
+        return floatBytes(out, this.floatType);
+      },
+    };
+    return linear(this.g, 'proj', pixelValues, kernel);
   }
 
   /** Pre-norm residual block over the float32 stream; window attention unless listed in fullatt_block_indexes (then per temporal slice). */
   block(x: string, index: number, layout: VisionLayout): string {
     const segments = this.v.fullattBlockIndexes.includes(index) ? layout.slices : layout.windows;
     const name = `${this.prefix}.blocks.${index}`;
-    const attn = this.g.scope('attn', () => this.attention(this.g.scope('norm1', () => this.rmsNorm(x, `${name}.norm1.weight`)), `${name}.attn`, segments));
+    const attn = this.g.scope('attn', () => this.attention(this.norm('norm1', x, `${name}.norm1.weight`), `${name}.attn`, segments));
     const h = this.g.node('Add', [x, attn], {}, { name: 'attn_residual' });
-    const mlp = this.g.scope('mlp', () => this.mlp(this.g.scope('norm2', () => this.rmsNorm(h, `${name}.norm2.weight`)), `${name}.mlp`));
+    const mlp = this.g.scope('mlp', () => this.mlp(this.norm('norm2', h, `${name}.norm2.weight`), `${name}.mlp`));
     return this.g.node('Add', [h, mlp], {}, { name: 'mlp_residual' });
   }
 
@@ -114,7 +133,7 @@ class VisionTower {
   private attention(x: string, name: string, segments: SegmentLayout): string {
     const { g } = this;
     const { numHeads, headDim, hiddenSize } = this.v;
-    const qkv = g.scope('qkv', () => this.linear(x, `${name}.qkv`, hiddenSize, 3 * hiddenSize));
+    const qkv = this.linear('qkv', x, `${name}.qkv`, hiddenSize, 3 * hiddenSize);
     const padded = g.node('Gather', [qkv, segments.gather], { axis: 0 }, { name: 'to_segments' });
     const shape5 = g.node('Concat', [segments.shape, g.int64([3, numHeads, headDim])], { axis: 0 }, { name: 'segments_shape' });
     // [segments, slots, 3, heads, headDim] -> [3, segments, heads, slots, headDim]
@@ -130,7 +149,7 @@ class VisionTower {
     const context = g.node('MatMul', [probs, part(2, 'v')], {}, { name: 'context' });
     const merged = g.node('Reshape', [g.node('Transpose', [context], { perm: [0, 2, 1, 3] }, { name: 'merge_heads' }), g.int64([-1, hiddenSize])], {}, { name: 'flat_slots' });
     const back = g.node('Gather', [merged, segments.scatterBack], { axis: 0 }, { name: 'to_patches' });
-    return g.scope('proj', () => this.residualProjection(back, `${name}.proj`, hiddenSize, hiddenSize));
+    return this.residualProjection('proj', back, `${name}.proj`, hiddenSize, hiddenSize);
   }
 
   /** x * cos + rotate_half(x) * sin, returned in float32; rotate_half(x) = concat(-x[half:], x[:half]). */
@@ -148,11 +167,11 @@ class VisionTower {
   private mlp(x: string, name: string): string {
     const { g } = this;
     const { hiddenSize, intermediateSize } = this.v;
-    const gate = g.scope('gate_proj', () => this.linear(x, `${name}.gate_proj`, hiddenSize, intermediateSize));
-    const up = g.scope('up_proj', () => this.linear(x, `${name}.up_proj`, hiddenSize, intermediateSize));
+    const gate = this.linear('gate_proj', x, `${name}.gate_proj`, hiddenSize, intermediateSize);
+    const up = this.linear('up_proj', x, `${name}.up_proj`, hiddenSize, intermediateSize);
     const silu = g.node('Mul', [gate, g.node('Sigmoid', [gate])], {}, { name: 'act' });
     const gated = g.node('Mul', [silu, up], {}, { name: 'gated' });
-    return g.scope('down_proj', () => this.residualProjection(gated, `${name}.down_proj`, intermediateSize, hiddenSize));
+    return this.residualProjection('down_proj', gated, `${name}.down_proj`, intermediateSize, hiddenSize);
   }
 
   /** RMSNorm(hidden), then each sm^2 consecutive rows (one merge group) -> one row, Linear, GELU(erf), Linear. */
@@ -161,11 +180,11 @@ class VisionTower {
     const { hiddenSize, outHiddenSize, spatialMergeSize } = this.v;
     const merged = hiddenSize * spatialMergeSize * spatialMergeSize;
     const name = `${this.prefix}.merger`;
-    const normed = g.scope('ln_q', () => this.rmsNorm(x, `${name}.ln_q.weight`));
+    const normed = this.norm('ln_q', x, `${name}.ln_q.weight`);
     const groups = g.node('Reshape', [normed, g.int64([-1, merged])], {}, { name: 'merge_groups' });
-    const fc1 = g.scope('mlp.0', () => this.linear(groups, `${name}.mlp.0`, merged, merged));
+    const fc1 = this.linear('mlp.0', groups, `${name}.mlp.0`, merged, merged);
     const act = g.scope('mlp.1', () => this.gelu(fc1));
-    return g.scope('mlp.2', () => this.linear(act, `${name}.mlp.2`, merged, outHiddenSize));
+    return this.linear('mlp.2', act, `${name}.mlp.2`, merged, outHiddenSize);
   }
 
   /** Exact GELU: 0.5 x (1 + erf(x / sqrt 2)) (opset 17 has no Gelu op). */
@@ -175,59 +194,44 @@ class VisionTower {
     return g.node('Mul', [g.node('Mul', [x, this.scalar(0.5)], {}, { name: 'half' }), g.node('Add', [erf, this.scalar(1)], {}, { name: 'one_plus_erf' })], {}, { name: 'gelu' });
   }
 
-  /** weight * (x / sqrt(mean(x^2) + eps)) of the float32 stream; the statistics in float32, the result in the float type. */
-  private rmsNorm(xf: string, key: string): string {
-    const { g } = this;
-    const sumSq = g.node('ReduceSum', [g.node('Mul', [xf, xf], {}, { name: 'square' }), g.int64([-1])], { keepdims: 1 }, { name: 'sum_square' });
-    const meanSq = g.node('Mul', [sumSq, g.float32(1 / this.v.hiddenSize)], {}, { name: 'mean_square' });
-    const rms = g.node('Sqrt', [g.node('Add', [meanSq, g.float32(this.v.rmsNormEps)], {}, { name: 'add_eps' })]);
-    const normed = this.toFloat(g.node('Div', [xf, rms], {}, { name: 'normalize' }));
-    return g.node('Mul', [normed, this.vectorWeight(key, this.v.hiddenSize)], {}, { name: 'scale' });
+  /**
+   * RMSNorm of the float32 stream (eps fixed at 1e-6 in the vision tower), its weight kept in float32 and the
+   * result cast to the float type for the Linears that follow.
+   */
+  private norm(scope: string, x32: string, key: string): string {
+    const weight = this.checked(vectorWeight(this.ckpt, key, 'float32'), [this.v.hiddenSize]);
+    return this.toFloat(this.g.scope(scope, () => rmsNorm(this.g, x32, this.g.weight(weight), this.v.rmsNormEps, 'float32')));
   }
 
-  /** x @ W^T + b for a checkpoint Linear `${name}.weight` [out, in] (+ `${name}.bias` [out]). */
-  private linear(x: string, name: string, inFeatures: number, outFeatures: number): string {
-    const y = this.g.node('MatMul', [x, this.matmulWeight(`${name}.weight`, outFeatures, inFeatures)]);
-    return this.g.node('Add', [y, this.vectorWeight(`${name}.bias`, outFeatures)]);
+  /** x @ W^T + b for a checkpoint Linear `${key}.weight` [out, in] and `${key}.bias` [out], in the float type. */
+  private linear(scope: string, x: string, key: string, inFeatures: number, outFeatures: number): string {
+    return linear(this.g, scope, x, this.matrix(`${key}.weight`, inFeatures, outFeatures), this.checked(vectorWeight(this.ckpt, `${key}.bias`, this.floatType), [outFeatures]));
   }
 
   /**
    * A Linear whose float32 output is added to the residual stream. In float16 graphs its fp16 MatMul sees the
    * input pre-scaled by RESIDUAL_PROJECTION_SCALE; the product is cast to float32 and scaled back, then the
-   * float32 bias is added.
+   * bias, kept in float32, is added.
    */
-  private residualProjection(x: string, name: string, inFeatures: number, outFeatures: number): string {
-    if (this.floatType === 'float32') return this.linear(x, name, inFeatures, outFeatures);
+  private residualProjection(scope: string, x: string, key: string, inFeatures: number, outFeatures: number): string {
+    if (this.floatType === 'float32') return this.linear(scope, x, key, inFeatures, outFeatures);
     const { g } = this;
-    const scaled = g.node('Mul', [x, this.scalar(RESIDUAL_PROJECTION_SCALE)], {}, { name: 'prescale' });
-    const y = this.toFloat32(g.node('MatMul', [scaled, this.matmulWeight(`${name}.weight`, outFeatures, inFeatures)]));
-    const unscaled = g.node('Mul', [y, g.float32(1 / RESIDUAL_PROJECTION_SCALE)], {}, { name: 'unscale' });
-    return g.node('Add', [unscaled, this.vectorWeight(`${name}.bias`, outFeatures, 'float32')]);
+    const scaled = g.node('Mul', [x, this.scalar(RESIDUAL_PROJECTION_SCALE)], {}, { name: `${scope}/prescale` });
+    const y = this.toFloat32(linear(g, scope, scaled, this.matrix(`${key}.weight`, inFeatures, outFeatures)));
+    const unscaled = g.node('Mul', [y, g.float32(1 / RESIDUAL_PROJECTION_SCALE)], {}, { name: `${scope}/unscale` });
+    const bias = this.checked(vectorWeight(this.ckpt, `${key}.bias`, 'float32'), [outFeatures]);
+    return g.node('Add', [unscaled, g.weight(bias)], {}, { name: `${scope}/Bias` });
   }
 
-  /** A checkpoint [rows, cols...] weight stored transposed as a [cols, rows] MatMul initializer. */
-  private matmulWeight(key: string, rows: number, cols: number): string {
-    const info = this.ckpt.info(key);
-    const n = info.shape.reduce((a, b) => a * b, 1);
-    if (info.shape[0] !== rows || n !== rows * cols) throw new RangeError(`${key}: shape [${info.shape}] is not [${rows}, ${cols}] as the config implies`);
-    return this.g.weight({
-      name: key,
-      type: this.floatType,
-      dims: [cols, rows],
-      bytes: () => {
-        const src = this.ckpt.readFloat32(key);
-        const out = new Float32Array(n);
-        for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) out[c * rows + r] = src[r * cols + c];
-        return floatBytes(out, this.floatType);
-      },
-    });
+  /** A Linear's weight as a [in, out] MatMul initializer (read by rows, so quantization can slice it). */
+  private matrix(key: string, inFeatures: number, outFeatures: number): LazyTensor {
+    return this.checked(matmulWeight(this.ckpt, key, this.floatType), [inFeatures, outFeatures]);
   }
 
-  /** A 1-D checkpoint weight (norm scale, bias), stored in the float type unless told otherwise. */
-  private vectorWeight(key: string, size: number, type: 'float32' | 'float16' = this.floatType): string {
-    const shape = this.ckpt.info(key).shape;
-    if (shape.length !== 1 || shape[0] !== size) throw new RangeError(`${key}: shape [${shape}] is not [${size}] as the config implies`);
-    return this.g.weight({ name: key, type, dims: [size], bytes: () => floatBytes(this.ckpt.readFloat32(key), type) });
+  /** The weight, after checking that its shape is the one the config implies (a mismatched checkpoint fails here, by name). */
+  private checked<T extends LazyTensor>(w: T, dims: number[]): T {
+    if (w.dims.join() !== dims.join()) throw new RangeError(`${w.name}: shape [${w.dims}] is not [${dims}] as the config implies`);
+    return w;
   }
 
   /** A scalar constant in the float type. */
