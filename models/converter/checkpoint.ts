@@ -45,6 +45,8 @@ export class Checkpoint {
         if (!shard) throw new CheckpointError(`tensor "${name}" is listed in the index under ${file} but is not in any shard`);
         if (!shard.file.endsWith(file)) throw new CheckpointError(`tensor "${name}" is listed under ${file} but found in ${shard.file}`);
       }
+      // As for transformers, the index is the checkpoint's table of contents: a tensor it does not list is not part of it.
+      for (const name of ckpt.names()) if (!(name in weightMap)) ckpt.location.delete(name);
       return ckpt;
     }
     if (existsSync(single)) return new Checkpoint(dir, [readShard(single)]);

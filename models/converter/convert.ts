@@ -11,7 +11,7 @@ import { parseConfig, ConfigError, type QwenVLConfig } from './config.ts';
 import { buildDecoder } from './decoder.ts';
 import { buildEmbedTokens } from './embed-tokens.ts';
 import { buildVisionEncoder } from './vision-encoder.ts';
-import { DTYPE_PLANS, type Dtype } from './dtypes.ts';
+import { DTYPE_PLANS, DTYPES, isDtype } from './dtypes.ts';
 import type { Graph } from './graph.ts';
 import { writeModel } from './onnx-writer.ts';
 import { OutputSink } from './output-sink.ts';
@@ -29,7 +29,8 @@ export const GRAPHS = ['vision_encoder', 'embed_tokens', 'decoder_model_merged']
 export interface ConvertOptions {
   input: string;
   output: string;
-  dtypes: Dtype[];
+  /** Any of DTYPES; anything else is refused with a ConvertError. */
+  dtypes: readonly string[];
   /** Output writer; tests pass one with a byte budget to simulate a full disk. */
   sink?: OutputSink;
   /** Graphs with more weight bytes than this use external data (default 512 MiB). */
@@ -65,6 +66,8 @@ export function loadConfig(dir: string): QwenVLConfig {
 export async function convert(opts: ConvertOptions): Promise<ConvertResult> {
   const log = opts.log ?? (() => {});
   if (!opts.dtypes.length) throw new ConvertError('no --dtype given');
+  const bad = opts.dtypes.filter((d) => !isDtype(d));
+  if (bad.length) throw new ConvertError(`unsupported dtype ${bad.join(', ')}; expected one of ${DTYPES.join(', ')}`);
   if (!existsSync(opts.input)) throw new ConvertError(`input folder ${opts.input} does not exist`);
   const cfg = loadConfig(opts.input);
   const ckpt = Checkpoint.open(opts.input);
@@ -76,7 +79,7 @@ export async function convert(opts: ConvertOptions): Promise<ConvertResult> {
   const files: string[] = [];
   const externalChunks: Record<string, number> = {};
   try {
-    for (const dtype of opts.dtypes) {
+    for (const dtype of opts.dtypes.filter(isDtype)) {
       const plan = DTYPE_PLANS[dtype];
       const graphs: Record<(typeof GRAPHS)[number], () => Graph> = {
         vision_encoder: () => buildVisionEncoder(ckpt, cfg, { floatType: plan.floatType }),
