@@ -1,6 +1,7 @@
 import { defineConfig } from 'vite';
 import { svelte } from '@sveltejs/vite-plugin-svelte';
 import { ortAssets } from './scripts/ort-assets.ts';
+import { serviceWorker } from './scripts/service-worker.ts';
 
 // Cross-origin isolation lets ORT's WASM backend use threads (SharedArrayBuffer).
 export const isolationHeaders = {
@@ -9,7 +10,7 @@ export const isolationHeaders = {
 };
 
 export default defineConfig({
-  plugins: [svelte(), ortAssets()],
+  plugins: [svelte(), ortAssets(), serviceWorker()],
   worker: { format: 'es' },
   server: { headers: isolationHeaders },
   preview: { headers: isolationHeaders },

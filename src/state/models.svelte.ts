@@ -11,6 +11,7 @@ import { assessCapability, chooseDtype, type CapabilityVerdict } from '../lib/ca
 import type { Device, ModelDtype, ModelSource } from '../lib/inference-protocol.ts';
 import { CATALOG, catalogEntry, weightBytes, type CatalogEntry } from '../lib/model-catalog.ts';
 import { findCachedModel } from '../lib/model-cache.ts';
+import { registerServiceWorker } from '../lib/offline.ts';
 import { pickedFolder, type PickedFolder } from '../lib/picked-folder.ts';
 import { CapabilityState } from './capability.svelte.ts';
 import { DownloadsState } from './downloads.svelte.ts';
@@ -74,9 +75,9 @@ export class ModelsState {
     return 'No model loaded';
   }
 
-  /** Probes the GPU, lists the cache, and finds which entries this server or the cache holds. */
+  /** Probes the GPU, lists the cache, finds which entries this server or the cache holds, and sets up offline use. */
   async init(): Promise<void> {
-    await Promise.all([this.capability.probe(), this.downloads.refresh()]);
+    await Promise.all([this.capability.probe(), this.downloads.refresh(), registerServiceWorker()]);
     const found = await Promise.all(CATALOG.map(async (e) => [e.id, await this.#locate(e)] as const));
     this.#availability = Object.fromEntries(found);
     const preferred = [DEFAULT_ENTRY, ...CATALOG.map((e) => e.id)].find((id) => this.#availability[id] !== 'missing');
