@@ -5,5 +5,8 @@
  */
 export async function registerServiceWorker(): Promise<void> {
   if (!import.meta.env.PROD || !('serviceWorker' in navigator)) return;
-  await navigator.serviceWorker.register(`${import.meta.env.BASE_URL}sw.js`, { type: 'module', scope: import.meta.env.BASE_URL });
+  // Without it the app still works online; it only loses offline start, so a failure is a warning.
+  await navigator.serviceWorker
+    .register(`${import.meta.env.BASE_URL}sw.js`, { type: 'module', scope: import.meta.env.BASE_URL })
+    .catch((error: unknown) => console.warn('offline use unavailable: the service worker did not register:', error));
 }
