@@ -55,9 +55,10 @@ function patchDimOf(cfg: QwenVLConfig): number {
   return v.inChannels * v.temporalPatchSize * v.patchSize ** 2;
 }
 
-function feeds(pixels: Float32Array, patchDim: number, grids: number[][], type: FloatType = 'float32'): Record<string, HostTensor> {
+/** The inputs as transformers.js passes them: float32 pixel rows (whatever the graph's float type) and int64 grids. */
+function feeds(pixels: Float32Array, patchDim: number, grids: number[][]): Record<string, HostTensor> {
   return {
-    pixel_values: hostFloats(pixels, [pixels.length / patchDim, patchDim], type),
+    pixel_values: hostFloats(pixels, [pixels.length / patchDim, patchDim], 'float32'),
     image_grid_thw: int64(grids.flat(), [grids.length, 3]),
   };
 }
@@ -178,7 +179,7 @@ describe('vision encoder graph structure', () => {
     const ops = new Set(g.nodes.map((n) => n.opType));
     for (const op of ['Loop', 'Scan', 'If']) expect(ops.has(op)).toBe(false);
     expect(g.nodes.every((n) => n.domain === '')).toBe(true);
-    expect(g.inputs.map((i) => [i.name, i.type])).toEqual([['pixel_values', floatType], ['image_grid_thw', 'int64']]);
+    expect(g.inputs.map((i) => [i.name, i.type])).toEqual([['pixel_values', 'float32'], ['image_grid_thw', 'int64']]);
     expect(g.outputs.map((o) => [o.name, o.type])).toEqual([['image_features', floatType]]);
     const visual = ckpt.names().filter((k) => k.startsWith('visual.')).sort();
     expect(g.weights.map((w) => w.name).sort()).toEqual(visual);
@@ -232,7 +233,7 @@ describe('vision encoder (fp16)', () => {
   it.each(cases)('$model $name $kind within fp16 precision of the reference', async ({ model, name, pixels, grid, embeds }) => {
     const c = loadReferenceCase(model, name);
     const { cfg } = load(model);
-    const out = await (await sessionFor(model, 'float16')).run(feeds(floats(c, pixels), patchDimOf(cfg), [ints(c, grid)], 'float16'));
+    const out = await (await sessionFor(model, 'float16')).run(feeds(floats(c, pixels), patchDimOf(cfg), [ints(c, grid)]));
     const ref = floats(c, embeds);
     const diff = maxAbsDiff(toFloat32(out.image_features), ref);
     console.log(`fp16 ${model} ${name} ${embeds}: max abs diff ${diff.toExponential(2)} (reference max |x| ${maxAbs(ref).toFixed(2)})`);
@@ -286,7 +287,7 @@ describe('vision encoder (fp16) with activations beyond the fp16 range', () => {
       const linears = g.nodes.filter((n) => n.opType === 'MatMul' && fp16Weights.has(n.input[1]));
       expect(linears.length).toBe(1 + 5 * v.depth + 2);
       for (const n of linears) g.output(n.output[0], `fp16:${n.name}`, 'float16', ['rows', 'columns']);
-      const fp16 = await (await open(g)).run(feeds(px, patchDim, [grid], 'float16'));
+      const fp16 = await (await open(g)).run(feeds(px, patchDim, [grid]));
       const ours = toFloat32(fp16.image_features);
       const ref = toFloat32(fp32.image_features);
       const diff = maxAbsDiff(ours, ref);

@@ -2,6 +2,9 @@
  * The Qwen2.5-VL vision tower as one ONNX graph, with the I/O transformers.js 4.3.1 feeds its
  * `vision_encoder` session: `pixel_values` [num_patches, C*tp*p*p] and `image_grid_thw` [num_grids, 3] in,
  * `image_features` [num_patches / sm^2, out_hidden] out, in the original (un-windowed) patch order.
+ * pixel_values is float32 whatever the float type: transformers.js passes its image processor's float32
+ * tensor unconverted (sessionRun casts nothing). image_features is in the float type, because
+ * transformers.js copies it element-wise into embed_tokens' output, which is in the float type too.
  * Any number of grids of any sizes (images: t = 1, videos: t > 1) go through in one call; every index is
  * computed from `image_grid_thw` inside the graph (see vision-layout.ts).
  *
@@ -45,7 +48,7 @@ export function buildVisionEncoder(ckpt: Checkpoint, cfg: QwenVLConfig, opts: Vi
   const v = cfg.vision;
   const tower = new VisionTower(g, ckpt, v, opts.floatType);
   const patchDim = v.inChannels * v.temporalPatchSize * v.patchSize * v.patchSize;
-  const pixelValues = g.input('pixel_values', opts.floatType, ['num_patches', patchDim]);
+  const pixelValues = g.input('pixel_values', 'float32', ['num_patches', patchDim]);
   const gridThw = g.input('image_grid_thw', 'int64', ['num_grids', 3]);
   const debug = (value: string, name: string, type: ElemType, dims: (number | string)[]) => {
     if (opts.debugOutputs) g.output(value, name, type, dims);
@@ -113,7 +116,7 @@ class VisionTower {
         return floatBytes(out, this.floatType);
       },
     };
-    return linear(this.g, 'proj', pixelValues, kernel);
+    return linear(this.g, 'proj', this.toFloat(pixelValues), kernel);
   }
 
   /** Pre-norm residual block over the float32 stream; window attention unless listed in fullatt_block_indexes (then per temporal slice). */
