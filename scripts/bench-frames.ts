@@ -1,0 +1,156 @@
+/**
+ * `npm run bench:frames`: frame sampling for ReWatch-R1 (192 frames at 2 fps max, 128*28*28 pixels per frame)
+ * from a 10-minute 1280x720 H.264 file, three ways, each checked by the frame index every frame carries as a
+ * pixel code (tests/support/frame-code.ts):
+ *   (a) the frames worker in headless Chromium (WebCodecs via mediabunny), with both resize paths;
+ *   (b) naive <video>.currentTime seeking + canvas drawImage in the same browser;
+ *   (c) native ffmpeg decoding the same frames to raw RGB (one pass with a select filter, and one process per
+ *       frame with an accurate -ss seek; the faster counts), then src/lib's resize to the model size.
+ * (c)'s frames, resized with src/lib/image-resize.ts (the torchvision resize ReWatch-R1 was trained with),
+ * are also the reference the worker's frames are compared with pixel by pixel. Then preprocessing of the
+ * 192 full-size frames: ours (resizeRgb + patchify) vs transformers.js' Qwen2VLImageProcessor, in Chromium.
+ * The video is made once (a few minutes) and cached in models/fixtures/bench/.
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { REWATCH_FRAME_PIXELS, smartResize } from '../src/lib/smart-resize.ts';
+import { resizeRgb } from '../src/lib/image-resize.ts';
+import { planFrames } from '../src/lib/video-sampling.ts';
+import { launchChromium, startDevServer } from '../tests/support/browser.ts';
+import { codeFilter, readFrameCode } from '../tests/support/frame-code.ts';
+import { REFERENCE_ROOT, REPO_ROOT } from '../tests/support/reference.ts';
+
+const W = 1280;
+const H = 720;
+const FPS = 30;
+const SECONDS = 600;
+const TOTAL = FPS * SECONDS;
+const BENCH_DIR = join(REPO_ROOT, 'models/fixtures/bench');
+const BENCH_URL = '/models/fixtures/bench';
+const VIDEO = join(BENCH_DIR, `h264-${W}x${H}-${SECONDS}s.mp4`);
+
+const REWATCH = { fps: 2, maxFrames: 192, minPixels: REWATCH_FRAME_PIXELS, maxPixels: REWATCH_FRAME_PIXELS };
+const plan = planFrames({ duration: SECONDS, videoFps: FPS, totalFrames: TOTAL, fps: REWATCH.fps, maxFrames: REWATCH.maxFrames });
+const size = smartResize(H, W, { minPixels: REWATCH.minPixels, maxPixels: REWATCH.maxPixels });
+const FULL_BYTES = W * H * 3;
+
+function makeVideo(): void {
+  if (existsSync(VIDEO)) return;
+  mkdirSync(BENCH_DIR, { recursive: true });
+  console.log(`making ${VIDEO} (once; a few minutes)...`);
+  const partial = `${VIDEO}.partial.mp4`;
+  // testsrc2 moves everywhere in the frame: ~2.7 Mbit/s at this quality, a realistic 720p bitrate. libx264's
+  // defaults otherwise (B-frames, keyframe at most every 250 frames), as a typical ffmpeg-made file.
+  execFileSync('ffmpeg', [
+    '-hide_banner', '-loglevel', 'error', '-y',
+    '-f', 'lavfi', '-i', `testsrc2=s=${W}x${H}:r=${FPS},trim=end_frame=${TOTAL},${codeFilter(W, H)}`,
+    '-c:v', 'libx264', '-preset', 'veryfast', '-crf', '23', '-pix_fmt', 'yuv420p', partial,
+  ], { stdio: 'inherit' });
+  renameSync(partial, VIDEO);
+}
+
+/** Runs ffmpeg and collects its raw rgb24 output, one buffer per full-size frame. */
+function ffmpegFrames(args: string[]): Promise<Buffer[]> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('ffmpeg', ['-hide_banner', '-loglevel', 'error', ...args, '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const chunks: Buffer[] = [];
+    child.stdout.on('data', (c: Buffer) => chunks.push(c));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      if (code !== 0) return reject(new Error(`ffmpeg exited with ${code}`));
+      const all = Buffer.concat(chunks);
+      resolve(Array.from({ length: all.length / FULL_BYTES }, (_, i) => all.subarray(i * FULL_BYTES, (i + 1) * FULL_BYTES)));
+    });
+  });
+}
+
+/** One ffmpeg pass over the whole file; a select filter keeps the planned frame numbers. */
+async function ffmpegSelect(): Promise<{ ms: number; frames: Buffer[] }> {
+  const select = plan.indices.map((i) => `eq(n\\,${i})`).join('+');
+  const started = performance.now();
+  const frames = await ffmpegFrames(['-i', VIDEO, '-vf', `select=${select}`, '-fps_mode', 'passthrough']);
+  return { ms: performance.now() - started, frames };
+}
+
+/** One ffmpeg process per frame: an accurate seek (to the keyframe before, then decode up to the frame). */
+async function ffmpegSeek(): Promise<{ ms: number; frames: Buffer[] }> {
+  const started = performance.now();
+  const frames: Buffer[] = [];
+  for (const i of plan.indices) {
+    // -ss gives the first frame at or after the time: a quarter frame before frame i is frame i.
+    frames.push(...(await ffmpegFrames(['-ss', ((i - 0.25) / FPS).toFixed(6), '-i', VIDEO, '-frames:v', '1'])));
+  }
+  return { ms: performance.now() - started, frames };
+}
+
+/** How many frames show the planned index, and how many distinct frames there are. */
+function checkCodes(codes: (number | null)[]): string {
+  const correct = codes.filter((c, k) => c === plan.indices[k]).length;
+  return `${correct}/${plan.count} correct, ${new Set(codes).size} distinct`;
+}
+
+const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}x`;
+
+async function main(): Promise<void> {
+  makeVideo();
+  console.log(`video: ${W}x${H} H.264, ${FPS} fps, ${SECONDS} s (${TOTAL} frames); plan: ${plan.count} frames at ${plan.sampleFps.toFixed(3)} fps; model size ${size.width}x${size.height}`);
+
+  const select = await ffmpegSelect();
+  console.log(`ffmpeg select (1 pass):     ${seconds(select.ms)}  ${checkCodes(select.frames.map((f) => readFrameCode(f, W, H)))}`);
+  const seek = await ffmpegSeek();
+  console.log(`ffmpeg -ss (${plan.count} processes): ${seconds(seek.ms)}  ${checkCodes(seek.frames.map((f) => readFrameCode(f, W, H)))}`);
+  const ffmpeg = select.ms <= seek.ms ? { method: 'select', ...select } : { method: '-ss', ...seek };
+
+  let started = performance.now();
+  const reference = ffmpeg.frames.map((f) => resizeRgb(f, W, H, size.width, size.height));
+  const resizeMs = performance.now() - started;
+  writeFileSync(join(BENCH_DIR, 'reference.rgb'), Buffer.concat(reference));
+  writeFileSync(join(BENCH_DIR, 'full.rgb'), Buffer.concat(ffmpeg.frames));
+  const ffmpegTotal = ffmpeg.ms + resizeMs;
+  console.log(`ffmpeg (${ffmpeg.method}) + resizeRgb to ${size.width}x${size.height} in Node: ${seconds(ffmpegTotal)} (resize ${seconds(resizeMs)})`);
+
+  const server = await startDevServer();
+  const browser = await launchChromium();
+  try {
+    const page = await browser.context.newPage();
+    page.on('pageerror', (e) => console.error(`[page] ${e.message}`));
+    await page.goto(`${server.url}/tests/pages/frames-bench.html`);
+    await page.waitForFunction(() => (window as any).benchReady === true, null, { timeout: 300_000 });
+    await page.setInputFiles('#video', VIDEO);
+    page.setDefaultTimeout(0);
+
+    type WorkerRun = { ms: number; codes: (number | null)[]; timestamps: number[]; plannedTimes: number[]; openFrames: number; diff: Record<string, number> };
+    const worker: Record<string, WorkerRun> = {};
+    for (const resize of ['bicubic', 'canvas'] as const) {
+      const r = await page.evaluate(([o, u]) => (window as any).bench.worker(o, u), [{ ...REWATCH, resize }, `${BENCH_URL}/reference.rgb`] as const) as WorkerRun;
+      worker[resize] = r;
+      const planOk = JSON.stringify(r.plannedTimes) === JSON.stringify(plan.times);
+      const late = Math.max(...r.timestamps.map((t, k) => Math.abs(t - plan.indices[k] / FPS)));
+      console.log(`worker (${resize}): ${seconds(r.ms)}  ${checkCodes(r.codes)}; plan ${planOk ? 'matches' : 'DIFFERS'}; max |timestamp - index/fps| ${late.toExponential(1)} s; open frames after: ${r.openFrames}`);
+      console.log(`  vs ffmpeg + torchvision-exact resize: max ${r.diff.max} levels, mean ${r.diff.mean.toFixed(3)}, >1 level ${(100 * r.diff.over1).toFixed(2)}%, >8 levels ${(100 * r.diff.over8).toFixed(3)}%`);
+    }
+
+    const times = plan.times.map((t) => t + 0.25 / FPS);
+    const naive = await page.evaluate(([t, w, h]) => (window as any).bench.naive(t, w, h), [times, size.width, size.height] as const) as { ms: number; codes: (number | null)[] };
+    console.log(`naive <video> seeking + canvas: ${seconds(naive.ms)}  ${checkCodes(naive.codes)}`);
+
+    const config = JSON.parse(readFileSync(join(REFERENCE_ROOT, 'qwen2_5_vl_tiny/model/preprocessor_config.json'), 'utf8'));
+    const processorConfig = { ...config, min_pixels: REWATCH_FRAME_PIXELS, max_pixels: REWATCH_FRAME_PIXELS };
+    const pre = await page.evaluate(([u, fw, fh, w, h, c]) => (window as any).bench.preprocess(u, fw, fh, w, h, c), [`${BENCH_URL}/full.rgb`, W, H, size.width, size.height, processorConfig] as const) as Record<string, any>;
+
+    const best = worker.bicubic.ms;
+    console.log('\n== frame sampling: 192 frames of a 10-min 1280x720 H.264 file to RGB at ' + `${size.width}x${size.height} ==`);
+    console.log(`worker bicubic ${seconds(worker.bicubic.ms)} | worker canvas ${seconds(worker.canvas.ms)} | naive ${seconds(naive.ms)} | ffmpeg ${ffmpeg.method} + resize ${seconds(ffmpegTotal)} (decode only ${seconds(ffmpeg.ms)})`);
+    console.log(`naive / worker(bicubic): ${ratio(naive.ms, best)} (goal >= 10x); worker(bicubic) / ffmpeg+resize: ${ratio(best, ffmpegTotal)} (goal <= 1.5x); worker(canvas) / ffmpeg+resize: ${ratio(worker.canvas.ms, ffmpegTotal)}`);
+    console.log(`== preprocessing of the 192 full-size frames into pixel values (Chromium) ==`);
+    console.log(`ours (resizeRgb + patchify): ${seconds(pre.oursMs)} -> [${pre.oursShape}] grid ${pre.oursGrid}`);
+    console.log(`transformers.js Qwen2VLImageProcessor: ${seconds(pre.theirsMs)} -> [${pre.theirsShape}] grid ${pre.theirsGrid}; ours is ${ratio(pre.theirsMs, pre.oursMs)} faster; max |diff| ${pre.maxDiff ?? 'n/a (shapes differ)'}`);
+  } finally {
+    await browser.close();
+    await server.server.close();
+  }
+}
+
+await main();
