@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DTYPE_PLANS, type Dtype } from '../converter/dtypes.ts';
-import { floats, int64, toFloat32, type HostTensor } from './host-tensor.ts';
+import { int64, toFloat32, type HostTensor } from './host-tensor.ts';
 import { openSession, type GraphSession, type RuntimeName } from './runtime.ts';
 
 export class ConvertedModel {
@@ -35,7 +35,8 @@ export class ConvertedModel {
   /** Merged vision features [num_patches / 4, hidden] for pixel values [num_patches, patchDim] and grids [k, 3]. */
   async visionFeatures(pixelValues: Float32Array, patchDim: number, grid: BigInt64Array): Promise<HostTensor> {
     const out = await this.vision.run({
-      pixel_values: floats(pixelValues, [pixelValues.length / patchDim, patchDim], this.floatType),
+      // float32 for every dtype, as transformers.js feeds its processor's output (fp16 graphs cast inside).
+      pixel_values: { type: 'float32', dims: [pixelValues.length / patchDim, patchDim], data: pixelValues },
       image_grid_thw: { type: 'int64', dims: [grid.length / 3, 3], data: grid },
     });
     return out.image_features;
