@@ -121,9 +121,14 @@ class VisionTower {
 
   /** Pre-norm residual block over the float32 stream; window attention unless listed in fullatt_block_indexes (then per temporal slice). */
   block(x: string, index: number, layout: VisionLayout): string {
-    const segments = this.v.fullattBlockIndexes.includes(index) ? layout.slices : layout.windows;
+    const full = this.v.fullattBlockIndexes.includes(index);
     const name = `${this.prefix}.blocks.${index}`;
-    const attn = this.g.scope('attn', () => this.attention(this.norm('norm1', x, `${name}.norm1.weight`), `${name}.attn`, segments));
+    // Full-attention scores are [slices, heads, L, L] float32 with L = patches per slice: for 192 frames of the
+    // 7B that is 96 x 16 x 512^2 x 4 B = 1.6 GB, and the mask Add and the Softmax each make another. One head at
+    // a time cuts that 16-fold (still linear in frames). Window scores (64 x 64 per window) are small enough to
+    // attend with all heads at once.
+    const headsPerPass = full ? 1 : this.v.numHeads;
+    const attn = this.g.scope('attn', () => this.attention(this.norm('norm1', x, `${name}.norm1.weight`), `${name}.attn`, full ? layout.slices : layout.windows, headsPerPass));
     const h = this.g.node('Add', [x, attn], {}, { name: 'attn_residual' });
     const mlp = this.g.scope('mlp', () => this.mlp(this.norm('norm2', h, `${name}.norm2.weight`), `${name}.mlp`));
     return this.g.node('Add', [h, mlp], {}, { name: 'mlp_residual' });
@@ -131,9 +136,10 @@ class VisionTower {
 
   /**
    * Multi-head attention inside segments: the fused qkv rows are gathered into the padded
-   * [segments, slots] layout, rotated, attended with the key-padding bias, and gathered back to patch order.
+   * [segments, slots] layout, rotated, attended with the key-padding bias `headsPerPass` heads at a time, and
+   * gathered back to patch order.
    */
-  private attention(x: string, name: string, segments: SegmentLayout): string {
+  private attention(x: string, name: string, segments: SegmentLayout, headsPerPass: number): string {
     const { g } = this;
     const { numHeads, headDim, hiddenSize } = this.v;
     const qkv = this.linear('qkv', x, `${name}.qkv`, hiddenSize, 3 * hiddenSize);
@@ -147,12 +153,26 @@ class VisionTower {
     const q = g.scope('q', () => this.applyRotary(part(0, 'q'), cos, sin));
     const k = g.scope('k', () => this.applyRotary(part(1, 'k'), cos, sin));
     const scaled = g.node('Mul', [q, g.float32(headDim ** -0.5)], {}, { name: 'q_scaled' });
-    const scores = g.node('MatMul', [scaled, g.node('Transpose', [k], { perm: [0, 1, 3, 2] }, { name: 'k_t' })], {}, { name: 'scores' });
-    const probs = this.toFloat(g.node('Softmax', [g.node('Add', [scores, segments.keyBias], {}, { name: 'masked_scores' })], { axis: -1 }));
-    const context = g.node('MatMul', [probs, part(2, 'v')], {}, { name: 'context' });
+    const kT = g.node('Transpose', [k], { perm: [0, 1, 3, 2] }, { name: 'k_t' });
+    const v = part(2, 'v');
+    const passes = numHeads / headsPerPass;
+    const context = passes === 1
+      ? this.attend(scaled, kT, v, segments.keyBias)
+      : g.node('Concat', Array.from({ length: passes }, (_, p) => g.scope(`heads.${p}`, () => {
+        const heads = (t: string, n: string) => g.node('Slice', [t, g.int64([p * headsPerPass]), g.int64([(p + 1) * headsPerPass]), g.int64([1])], {}, { name: n });
+        return this.attend(heads(scaled, 'q'), heads(kT, 'k_t'), heads(v, 'v'), segments.keyBias);
+      })), { axis: 1 }, { name: 'context' });
     const merged = g.node('Reshape', [g.node('Transpose', [context], { perm: [0, 2, 1, 3] }, { name: 'merge_heads' }), g.int64([-1, hiddenSize])], {}, { name: 'flat_slots' });
     const back = g.node('Gather', [merged, segments.scatterBack], { axis: 0 }, { name: 'to_patches' });
     return this.residualProjection('proj', back, `${name}.proj`, hiddenSize, hiddenSize);
+  }
+
+  /** softmax(q k^T + key bias) v over [segments, heads, slots, headDim]; scores and softmax in float32. */
+  private attend(q: string, kT: string, v: string, keyBias: string): string {
+    const { g } = this;
+    const scores = g.node('MatMul', [q, kT], {}, { name: 'scores' });
+    const probs = this.toFloat(g.node('Softmax', [g.node('Add', [scores, keyBias], {}, { name: 'masked_scores' })], { axis: -1 }));
+    return g.node('MatMul', [probs, v], {}, { name: 'context' });
   }
 
   /** x * cos + rotate_half(x) * sin, returned in float32; rotate_half(x) = concat(-x[half:], x[:half]). */
