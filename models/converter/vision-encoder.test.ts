@@ -1,7 +1,9 @@
 /**
  * The vision encoder graph against the oracle (transformers 4.56, fp32 from the bf16 checkpoint): every
- * case of every reference checkpoint, every modality, plus several grids in one call, the absence of
- * loop operators, and attention memory that grows linearly with the number of frames.
+ * case of every reference checkpoint and every modality, on onnxruntime-node and onnxruntime-web's WASM
+ * build (features, patch embeds, each block's output, attention segments), several grids in one call, the
+ * absence of loop operators, attention memory that grows linearly with the number of frames, and the
+ * float16 graph both on the oracle and where activations pass the fp16 range.
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
