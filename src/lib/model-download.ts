@@ -76,9 +76,18 @@ function counted(response: Response, onBytes: (loaded: number) => void): Respons
   return new Response(response.body!.pipeThrough(counter), { status: 200, headers });
 }
 
+/** A model file is never a web page: an HTML answer is a server's "not found" fallback (SPA routing). */
+export function isHtml(response: Response): boolean {
+  return (response.headers.get('content-type') ?? '').includes('text/html');
+}
+
 async function fetchOk(url: string, signal: AbortSignal): Promise<Response> {
   const response = await fetch(url, { cache: 'no-store', signal });
   if (!response.ok) throw new HttpStatusError(response.status, response.statusText);
+  if (isHtml(response)) {
+    await response.body?.cancel();
+    throw new HttpStatusError(404, 'Not Found (the server sent an HTML page instead)');
+  }
   return response;
 }
 
@@ -127,7 +136,7 @@ async function probeSize(url: string, signal: AbortSignal): Promise<number | und
   try {
     const response = await fetch(url, { method: 'HEAD', cache: 'no-store', signal });
     const length = Number(response.headers.get('content-length') ?? NaN);
-    return response.ok && Number.isFinite(length) ? length : undefined;
+    return response.ok && !isHtml(response) && Number.isFinite(length) ? length : undefined;
   } catch {
     return undefined;
   }

@@ -12,6 +12,7 @@ import type { Device, ModelDtype, ModelSource } from '../lib/inference-protocol.
 import { CATALOG, catalogEntry, weightBytes, type CatalogEntry } from '../lib/model-catalog.ts';
 import { findCachedModel } from '../lib/model-cache.ts';
 import { registerServiceWorker } from '../lib/offline.ts';
+import { isHtml } from '../lib/model-download.ts';
 import { pickedFolder, type PickedFolder } from '../lib/picked-folder.ts';
 import { CapabilityState } from './capability.svelte.ts';
 import { DownloadsState } from './downloads.svelte.ts';
@@ -94,8 +95,8 @@ export class ModelsState {
     if (await findCachedModel(folderUrl, dtype)) return 'cached';
     if (entry.source.kind === 'hub') return 'missing';
     try {
-      const response = await fetch(`${folderUrl}config.json`, { method: 'HEAD', cache: 'no-store' });
-      return response.ok ? 'on-server' : 'missing';
+      const response = await fetch(`${folderUrl}config.json`, { cache: 'no-store' });
+      return response.ok && !isHtml(response) ? 'on-server' : 'missing';
     } catch {
       return 'missing';
     }

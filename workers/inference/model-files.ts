@@ -56,6 +56,8 @@ export function useModelFiles(source: ModelSource): string {
   env.allowLocalModels = true;
   env.allowRemoteModels = false;
   env.useBrowserCache = false;
-  env.localModelPath = new URL(PICKED_ROOT_PATH, globalThis.location.href).href;
+  // Root-relative, not absolute: transformers.js skips its local-file checks (tokenizer_config.json's
+  // existence probe among them) for paths that are http(s) URLs.
+  env.localModelPath = PICKED_ROOT_PATH;
   return PICKED_NAME;
 }
