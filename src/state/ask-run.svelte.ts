@@ -1,0 +1,119 @@
+/**
+ * One question about one video, end to end: frames from the frames client (with progress), then the
+ * model's text streamed into the trace by the inference client. One run at a time; Stop and a new video
+ * end it cleanly, keeping whatever text it had written.
+ */
+import { FramesError } from '../lib/frames-error.ts';
+import type { ExtractOptions, ExtractProgress } from '../lib/frames-protocol.ts';
+import type { GenerationOptions, ModelSource } from '../lib/inference-protocol.ts';
+import { REWATCH_FRAME_PIXELS } from '../lib/smart-resize.ts';
+import type { FramesClient } from './frames-client.ts';
+import type { InferenceClient } from './inference-client.svelte.ts';
+import type { TraceState } from './trace.svelte.ts';
+
+/** ReWatch-R1's own settings (its README): 2 fps, at most 192 frames, 128 visual tokens per two frames. */
+export const REWATCH_FRAMES: ExtractOptions = { fps: 2, maxFrames: 192, minPixels: REWATCH_FRAME_PIXELS, maxPixels: REWATCH_FRAME_PIXELS };
+/** Greedy, with room for the longest training traces (2,045 tokens). */
+export const REWATCH_GENERATION: GenerationOptions = { maxNewTokens: 2048, temperature: 0 };
+
+export type RunPhase = 'idle' | 'extracting' | 'generating';
+
+export interface RunInput {
+  file: Blob;
+  videoName: string;
+  question: string;
+}
+
+function modelName(source: ModelSource): string {
+  if (source.kind === 'url') return source.url;
+  if (source.kind === 'hub') return source.id;
+  return source.name;
+}
+
+export class AskRun {
+  #frames: FramesClient;
+  #inference: InferenceClient;
+  #trace: TraceState;
+  #phase = $state<RunPhase>('idle');
+  #progress = $state.raw<ExtractProgress | null>(null);
+  /** Why the run is being ended early (set by stop/cancel, read when it ends). */
+  #endReason = '';
+
+  constructor(frames: FramesClient, inference: InferenceClient, trace: TraceState) {
+    this.#frames = frames;
+    this.#inference = inference;
+    this.#trace = trace;
+  }
+
+  get phase(): RunPhase {
+    return this.#phase;
+  }
+  get running(): boolean {
+    return this.#phase !== 'idle';
+  }
+  /** Frames decoded so far while extracting. */
+  get progress(): ExtractProgress | null {
+    return this.#progress;
+  }
+  get modelReady(): boolean {
+    return this.#inference.model !== null;
+  }
+  get stats() {
+    return this.#inference.stats;
+  }
+
+  /** Runs a question; resolves to a message for a person when it failed, else ''. */
+  async start(input: RunInput): Promise<string> {
+    if (this.running) return 'A question is already running. Wait for it to finish, or press Stop first.';
+    const model = this.#inference.model;
+    if (!model) return 'Load a model first (see the model panel at the top).';
+    this.#endReason = '';
+    this.#phase = 'extracting';
+    this.#progress = null;
+    try {
+      const frames = await this.#frames.extract(input.file, REWATCH_FRAMES, (p) => (this.#progress = p));
+      if (this.#endReason) return '';
+      this.#phase = 'generating';
+      // The client's text still holds the previous answer until the new generation starts: show it from then on.
+      let seen = '';
+      const generated = () => {
+        if (this.#inference.status === 'generating') seen = this.#inference.text;
+        return seen;
+      };
+      this.#trace.begin(
+        {
+          video: { name: input.videoName, duration: frames.info.duration },
+          question: input.question,
+          model: { name: modelName(model.source), device: model.device, dtype: model.dtype },
+          settings: { ...REWATCH_FRAMES, ...REWATCH_GENERATION, frameResize: 'bicubic' },
+          timings: {},
+        },
+        generated,
+      );
+      const result = await this.#inference.ask({
+        frames,
+        duration: frames.info.duration,
+        question: input.question,
+        ...REWATCH_GENERATION,
+      });
+      const error = this.#inference.error;
+      const note = this.#endReason || (result?.stopped ? 'Stopped: the model was interrupted here.' : '');
+      this.#trace.end(result?.text ?? generated(), result?.stats ?? null, error ? `The model failed here: ${error.message}` : note);
+      return error ? `The model failed: ${error.message}` : '';
+    } catch (e) {
+      if (e instanceof FramesError && e.kind === 'cancelled') return '';
+      return e instanceof FramesError ? `Could not read frames from the video: ${e.message}` : `The run failed: ${(e as Error).message}`;
+    } finally {
+      this.#phase = 'idle';
+      this.#progress = null;
+    }
+  }
+
+  /** Ends the run early; `reason` becomes the note under a partial trace. */
+  stop(reason = 'Stopped: the model was interrupted here.') {
+    if (!this.running) return;
+    this.#endReason = reason;
+    if (this.#phase === 'extracting') void this.#frames.cancel();
+    else this.#inference.stop();
+  }
+}

@@ -1,0 +1,94 @@
+/**
+ * The one <video> element: its clock as reactive state, and seeking / playing a range for the chips,
+ * the timeline and trace playback. A newer seek or range supersedes an older one ("latest wins").
+ */
+export class PlayerState {
+  #el: HTMLVideoElement | null = null;
+  #time = $state(0);
+  #duration = $state(0);
+  #paused = $state(true);
+  /** Bumped by every seek/range so a superseded range knows it was interrupted. */
+  #request = 0;
+  /** The running range's end and how to settle it. */
+  #range: { end: number; settle: (reached: boolean) => void } | null = null;
+
+  get currentTime(): number {
+    return this.#time;
+  }
+  /** Seconds; 0 until the metadata is read. */
+  get duration(): number {
+    return this.#duration;
+  }
+  get paused(): boolean {
+    return this.#paused;
+  }
+
+  /** Binds the element (a Svelte attachment); returns the cleanup. */
+  attach = (el: HTMLVideoElement) => {
+    this.#el = el;
+    const sync = () => {
+      this.#time = el.currentTime;
+      this.#duration = Number.isFinite(el.duration) ? el.duration : 0;
+      this.#paused = el.paused;
+      if (this.#range && (el.ended || el.currentTime >= this.#range.end)) this.#settle(true);
+    };
+    const events = ['timeupdate', 'durationchange', 'loadedmetadata', 'play', 'pause', 'seeked', 'ended', 'emptied'];
+    for (const e of events) el.addEventListener(e, sync);
+    return () => {
+      for (const e of events) el.removeEventListener(e, sync);
+      this.#el = null;
+    };
+  };
+
+  #settle(reached: boolean) {
+    const range = this.#range;
+    this.#range = null;
+    if (reached) this.#el?.pause();
+    range?.settle(reached);
+  }
+
+  /** Moves to `time` and resolves once the frame is there (false if superseded or no video). */
+  async seek(time: number): Promise<boolean> {
+    const request = ++this.#request;
+    this.#settle(false);
+    const el = this.#el;
+    if (!el || !el.currentSrc) return false;
+    if (el.readyState < HTMLMediaElement.HAVE_METADATA) {
+      await new Promise((resolve) => el.addEventListener('loadedmetadata', resolve, { once: true }));
+    }
+    // 'emptied': the video was replaced mid-seek; 'seeked' would never come.
+    const seeked = new Promise((resolve) => {
+      el.addEventListener('seeked', resolve, { once: true });
+      el.addEventListener('emptied', resolve, { once: true });
+    });
+    el.currentTime = time;
+    await seeked;
+    return request === this.#request;
+  }
+
+  /**
+   * Plays `start`..`end` and pauses at the end. Resolves true when the end was reached, false when another
+   * seek or range took over. Pausing in between (the user, or `pause()`) just waits.
+   */
+  async playRange(start: number, end: number): Promise<boolean> {
+    if (!(await this.seek(start))) return false;
+    const reached = new Promise<boolean>((settle) => (this.#range = { end, settle }));
+    await this.play();
+    return reached;
+  }
+
+  /** Plays from here; a blocked autoplay (no user gesture yet) leaves it paused for the user to start. */
+  async play(): Promise<void> {
+    await this.#el?.play().catch(() => {});
+  }
+
+  pause() {
+    this.#el?.pause();
+  }
+
+  /** Ends any range and trace step in flight (a new video, or trace playback stopped). */
+  interrupt() {
+    this.#request++;
+    this.#settle(false);
+  }
+}

@@ -1,0 +1,184 @@
+/**
+ * One person's session: the video in the player, the question, the trace on screen and its playback,
+ * import/export, and the message shown when something goes wrong. Components render this and call its
+ * methods; they hold no state of their own beyond what is being typed.
+ */
+import { exportFileName, importTrace, toTraceJson, toWebVtt, TraceImportError } from '../lib/trace-export.ts';
+import { stepColors } from '../lib/step-colors.ts';
+import { planPlayback } from '../lib/trace-playback.ts';
+import { AskRun } from './ask-run.svelte.ts';
+import type { FramesClient } from './frames-client.ts';
+import type { InferenceClient } from './inference-client.svelte.ts';
+import { PlayerState } from './player.svelte.ts';
+import { TracePlaybackState } from './trace-playback.svelte.ts';
+import { TraceState } from './trace.svelte.ts';
+
+export interface LoadedVideo {
+  file: Blob;
+  name: string;
+  /** Object URL for the player; revoked when the video is replaced. */
+  url: string;
+}
+
+const VIDEO_EXTENSIONS = /\.(mp4|m4v|mov|webm|mkv|ogv|avi)$/i;
+
+/** True for files a person means as a video (some systems give no MIME type for .mkv and friends). */
+export function looksLikeVideo(file: File): boolean {
+  return file.type.startsWith('video/') || (!file.type && VIDEO_EXTENSIONS.test(file.name));
+}
+
+function download(name: string, type: string, text: string) {
+  const url = URL.createObjectURL(new Blob([text], { type }));
+  const a = Object.assign(document.createElement('a'), { href: url, download: name });
+  a.click();
+  // The click starts the download synchronously; the URL can go once the event loop turns.
+  setTimeout(() => URL.revokeObjectURL(url));
+}
+
+export class Session {
+  readonly player = new PlayerState();
+  readonly trace = new TraceState();
+  readonly playback: TracePlaybackState;
+  readonly run: AskRun;
+
+  #video = $state.raw<LoadedVideo | null>(null);
+  #error = $state('');
+  #notice = $state('');
+  question = $state('');
+
+  constructor(frames: FramesClient, inference: InferenceClient) {
+    this.playback = new TracePlaybackState(this.player, () => this.segments);
+    this.run = new AskRun(frames, inference, this.trace);
+  }
+
+  get video(): LoadedVideo | null {
+    return this.#video;
+  }
+  /** What went wrong last, for a person; '' when nothing did. */
+  get error(): string {
+    return this.#error;
+  }
+  /** Something worth knowing that is not an error (e.g. which video an imported trace was made for). */
+  get notice(): string {
+    return this.#notice;
+  }
+
+  /** The video's length: from the player once known, else what the trace says. */
+  duration = $derived(this.player.duration || (this.trace.meta?.video?.duration ?? 0));
+  segments = $derived(planPlayback(this.trace.steps, this.duration));
+  /** A colour per trace step (see stepColors). */
+  colors = $derived(stepColors(this.trace.steps));
+
+  dismissError() {
+    this.#error = '';
+  }
+
+  /** Shows a video in the player. A file that is not a video changes nothing but the message. */
+  openVideo(file: File): boolean {
+    if (!looksLikeVideo(file)) {
+      this.#error = `"${file.name}" is not a video file. Drop an MP4, WebM or MOV video.`;
+      return false;
+    }
+    const previous = this.#video;
+    if (previous && this.run.running) {
+      this.run.stop(`Cancelled: a new video was opened. This partial trace is about "${previous.name}".`);
+    }
+    this.playback.stop();
+    this.player.interrupt();
+    if (previous) URL.revokeObjectURL(previous.url);
+    this.#video = { file, name: file.name, url: URL.createObjectURL(file) };
+    this.#error = '';
+    this.#notice = this.#mismatch();
+    return true;
+  }
+
+  /** The synthetic sample video shipped with the app (public/sample-video.mp4). */
+  async openSample() {
+    try {
+      const response = await fetch(`${import.meta.env.BASE_URL}sample-video.mp4`);
+      if (!response.ok) throw new Error(`HTTP ${response.status}`);
+      this.openVideo(new File([await response.blob()], 'sample-video.mp4', { type: 'video/mp4' }));
+    } catch (e) {
+      this.#error = `The sample video could not be loaded (${(e as Error).message}).`;
+    }
+  }
+
+  /** Opens whatever was dropped or picked: a video, a trace, or a trace with its video. */
+  async openFiles(files: File[]) {
+    const videos = files.filter(looksLikeVideo);
+    const others = files.filter((f) => !looksLikeVideo(f));
+    if (videos.length) this.openVideo(videos[0]);
+    const traceFile = others.find((f) => /\.(json|txt)$/i.test(f.name));
+    if (traceFile) await this.importFile(traceFile);
+    else if (others.length && !videos.length) this.openVideo(others[0]);
+  }
+
+  /** Replaces the trace with an imported one (the app's JSON or raw model output as .txt). */
+  async importFile(file: File) {
+    if (this.run.running) {
+      this.#error = `Not imported: a question is running. Stop it first, then import "${file.name}".`;
+      return;
+    }
+    try {
+      if (file.size > 2 * 1024 * 1024) throw new TraceImportError('This file is too large for a trace (at most 2 MB).');
+      const trace = importTrace(file.name, await file.text());
+      this.playback.stop();
+      this.trace.load(trace);
+      if (trace.question) this.question = trace.question;
+      this.#error = '';
+      this.#notice = this.#mismatch();
+    } catch (e) {
+      const reason = e instanceof TraceImportError ? e.message : `It could not be read (${(e as Error).message}).`;
+      this.#error = `Could not import "${file.name}": ${reason} The trace on screen is unchanged.`;
+    }
+  }
+
+  /** Says so when the trace on screen was made for another video than the one in the player. */
+  #mismatch(): string {
+    const made = this.trace.meta?.video?.name;
+    if (!made || !this.#video || made === this.#video.name) return '';
+    return `This trace was made for "${made}"; the player shows "${this.#video.name}".`;
+  }
+
+  /** Asks the question about the open video; the trace on screen is replaced once the model starts. */
+  async ask() {
+    if (!this.#video) return void (this.#error = 'Open a video first: drop one above or choose a file.');
+    if (!this.question.trim()) return void (this.#error = 'Type a question first.');
+    if (!this.run.running) {
+      this.#error = '';
+      this.playback.stop();
+    }
+    const message = await this.run.start({ file: this.#video.file, videoName: this.#video.name, question: this.question.trim() });
+    if (message) this.#error = message;
+  }
+
+  stop() {
+    this.run.stop();
+  }
+
+  /** The trace's facts, with the open video's name and length when the trace itself does not say (a .txt). */
+  #exportMeta() {
+    const meta = this.trace.meta;
+    if (!meta || meta.video || !this.#video) return meta;
+    return { ...meta, video: { name: this.#video.name, duration: this.duration } };
+  }
+
+  exportJson() {
+    const meta = this.#exportMeta();
+    if (!meta) return;
+    download(exportFileName(meta.video?.name, '.trace.json'), 'application/json', toTraceJson(meta, this.trace.raw));
+  }
+
+  exportVtt() {
+    const meta = this.#exportMeta();
+    if (!meta) return;
+    download(exportFileName(meta.video?.name, '.trace.vtt'), 'text/vtt', toWebVtt(this.trace.steps, this.duration));
+  }
+
+  /** A chip or the timeline: a point seeks there, a range plays to its end and pauses. */
+  seekTo(start: number, end?: number) {
+    this.playback.stop();
+    if (end !== undefined && end > start) void this.player.playRange(start, end);
+    else void this.player.seek(start);
+  }
+}
