@@ -66,6 +66,14 @@ export class ModelsState {
     return this.#phase !== 'idle' || this.#inference.status === 'loading';
   }
 
+  /** The model's state in one word (the `model-status` element's data-state). */
+  get state(): 'downloading' | 'loading' | 'error' | 'ready' | 'none' {
+    if (this.#phase === 'downloading') return 'downloading';
+    if (this.#inference.status === 'loading' || this.#phase === 'loading') return 'loading';
+    if (this.error) return 'error';
+    return this.#inference.model ? 'ready' : 'none';
+  }
+
   /** One line for the `model-status` element. */
   get status(): string {
     const loaded = this.#inference.model;

@@ -1,0 +1,270 @@
+/**
+ * Model management in real Chromium (tests/pages/models.html mounts the model panel with the app's real
+ * InferenceClient on the dev server): the capability panel on SwiftShader, the tiny model downloaded into the
+ * Cache API with progress, bad downloads (404, dropped connections, quota), deleting one cached model, and
+ * converted folders given through the folder input (good, corrupted, without config.json) with no request for
+ * any model file. One browser profile for the whole file: every bad input must leave the cached model intact.
+ */
+import { cpSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import makeModelFixtures, { MODEL_FIXTURES_URL, modelFixtureDir } from '../../scripts/fixtures/models.ts';
+import { planFiles } from '../../src/lib/download-plan.ts';
+import { collectConsole, launchChromium, startDevServer, type LaunchedBrowser, type Page } from '../support/browser.ts';
+
+const TINY = 'qwen2_5_vl_tiny';
+const TINY_ID = 'qwen2.5-vl-tiny';
+/** SwiftShader has no shader-f16, so the capability check picks q4 for the tiny model. */
+const DTYPE = 'q4';
+
+let browser: LaunchedBrowser;
+let server: Awaited<ReturnType<typeof startDevServer>>;
+let scratch: string;
+let consoleLines: string[] = [];
+
+const tinyDir = () => modelFixtureDir(TINY);
+const folderUrl = () => `${server.url}${MODEL_FIXTURES_URL}/${TINY}/`;
+/** The files the tiny model's q4 download stores (the optional ones the fixture has). */
+function tinyFiles(dtype = DTYPE): { path: string; bytes: number }[] {
+  const config = JSON.parse(readFileSync(join(tinyDir(), 'config.json'), 'utf8'));
+  return planFiles(config, dtype).flatMap((f) => {
+    try {
+      return [{ path: f.path, bytes: statSync(join(tinyDir(), f.path)).size }];
+    } catch {
+      return [];
+    }
+  });
+}
+
+async function openHarness(init?: () => void): Promise<Page> {
+  const page = await browser.context.newPage();
+  consoleLines = collectConsole(page);
+  if (init) await page.addInitScript(init);
+  await page.goto(`${server.url}/tests/pages/models.html`);
+  await page.waitForFunction(() => (window as any).harnessReady === true, null, { timeout: 120_000 });
+  await page.locator('[data-testid=capability-choice]').waitFor({ timeout: 60_000 });
+  return page;
+}
+
+const cacheKeys = (page: Page) => page.evaluate(() => (window as any).harness.cacheKeys() as Promise<string[]>);
+const statusText = (page: Page) => page.locator('[data-testid=model-status]').innerText();
+
+async function selectTiny(page: Page): Promise<void> {
+  await page.locator(`[data-testid=model-entry][data-id="${TINY_ID}"] input[type=radio]`).check();
+}
+
+/** Waits until the model state is one of `states`, and returns the status line. */
+async function settledStatus(page: Page, states = ['ready', 'error']): Promise<string> {
+  await page.waitForFunction((s) => s.includes((document.querySelector('[data-testid=model-status]') as HTMLElement | null)?.dataset.state ?? ''), states, { timeout: 240_000 });
+  return statusText(page);
+}
+
+/** The tiny q4 model's record and files are all still in the cache. */
+async function expectTinyIntact(page: Page): Promise<void> {
+  const keys = await cacheKeys(page);
+  for (const f of tinyFiles()) expect(keys).toContain(folderUrl() + f.path);
+  expect(keys).toContain(`${folderUrl()}.rewatch-model-${DTYPE}.json`);
+}
+
+/** A copy of the tiny model folder outside anything a server serves, changed by `edit`. */
+function tinyFolderCopy(name: string, edit: (dir: string) => void = () => {}): string {
+  const dir = join(scratch, name);
+  cpSync(tinyDir(), dir, { recursive: true });
+  rmSync(join(dir, '.converted-stamp'), { force: true });
+  edit(dir);
+  return dir;
+}
+
+beforeAll(async () => {
+  await makeModelFixtures();
+  scratch = mkdtempSync(join(tmpdir(), 'rewatch-models-'));
+  server = await startDevServer();
+  browser = await launchChromium();
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.server.close();
+  if (scratch) rmSync(scratch, { recursive: true, force: true });
+});
+
+describe('model management', () => {
+  it('reports the SwiftShader adapter, its limits and the dtype it leads to', async () => {
+    const page = await openHarness();
+    const adapter = page.locator('[data-testid=capability-adapter]');
+    expect(await adapter.getAttribute('data-architecture')).toBe('swiftshader');
+    expect(await adapter.getAttribute('data-vendor')).toBe('google');
+    expect(await page.locator('[data-testid=capability-limits]').innerText()).toMatch(/maxBufferSize \d.*maxStorageBufferBindingSize \d/);
+    expect(await page.locator('[data-testid=capability-f16]').innerText()).toBe('no');
+    // The 7B is judged against SwiftShader's 1 GiB buffer limit: its 1.09 GB embedding table does not fit.
+    await page.locator('[data-testid=model-entry][data-id="rewatch-r1-7b"] input[type=radio]').check();
+    const choice = page.locator('[data-testid=capability-choice]');
+    expect(await choice.getAttribute('data-verdict')).toBe('unsupported');
+    expect(await page.locator('[data-testid=capability]').innerText()).toMatch(/buffer limit/);
+    await selectTiny(page);
+    expect(await choice.getAttribute('data-verdict')).toBe('slow');
+    expect(await choice.getAttribute('data-device')).toBe('webgpu');
+    expect(await choice.getAttribute('data-dtype')).toBe(DTYPE);
+    expect(await page.locator('[data-testid=capability]').innerText()).toMatch(/SwiftShader/);
+    await page.close();
+  });
+
+  it('downloads the tiny model from the local server with progress events into the cache', async () => {
+    // Every value the progress element shows, recorded in the page as it changes.
+    const page = await openHarness(() => {
+      const seen: { loaded: number; total: number }[] = ((window as any).progressSeen = []);
+      new MutationObserver(() => {
+        const el = document.querySelector('[data-testid=download-progress]') as HTMLElement | null;
+        if (el) seen.push({ loaded: Number(el.dataset.loaded), total: Number(el.dataset.total) });
+      }).observe(document, { subtree: true, childList: true, attributes: true, attributeFilter: ['data-loaded', 'data-total'] });
+    });
+    await selectTiny(page);
+    await page.locator('[data-testid=model-load]').click();
+    await page.locator(`[data-testid=cached-model][data-key="${folderUrl()}#${DTYPE}"]`).waitFor({ timeout: 240_000 });
+    const files = tinyFiles();
+    const total = files.reduce((sum, f) => sum + f.bytes, 0);
+    const seen = await page.evaluate(() => (window as any).progressSeen as { loaded: number; total: number }[]);
+    expect(new Set(seen.map((s) => s.loaded)).size).toBeGreaterThan(files.length);
+    for (let i = 1; i < seen.length; i++) expect(seen[i].loaded).toBeGreaterThanOrEqual(seen[i - 1].loaded);
+    expect(seen.at(-1)).toEqual({ loaded: total, total });
+    await expectTinyIntact(page);
+    // Optional files the folder lacks are not stored (the dev server answers them with its HTML page).
+    expect(await cacheKeys(page)).not.toContain(`${folderUrl()}chat_template.jinja`);
+    expect(await page.locator('[data-testid=download-file][data-path="chat_template.jinja"]').getAttribute('data-state')).toBe('absent');
+    await page.close();
+  });
+
+  it('retries a 404, then says which file failed; the cached model stays and a retry completes', async () => {
+    const page = await openHarness();
+    await page.evaluate(async (url) => {
+      // Start from a partly cached model: the graphs are dropped, the small files kept.
+      const cache = await caches.open('rewatch-models');
+      for (const r of await cache.keys()) if (r.url.startsWith(url) && r.url.includes('/onnx/')) await cache.delete(r);
+      await cache.delete(`${url}.rewatch-model-q4.json`);
+    }, folderUrl());
+    let hits = 0;
+    await page.route('**/onnx/embed_tokens_q4.onnx', (route) => {
+      if (route.request().method() === 'GET') hits++;
+      return route.fulfill({ status: 404, body: 'gone' });
+    });
+    await selectTiny(page);
+    await page.locator('[data-testid=model-load]').click();
+    expect(await settledStatus(page, ['error'])).toMatch(/Could not download onnx\/embed_tokens_q4\.onnx: HTTP 404.*\(4 attempts\)/);
+    expect(hits).toBe(4);
+    expect(await page.locator('[data-testid=download-file][data-path="onnx/embed_tokens_q4.onnx"]').getAttribute('data-state')).toBe('failed');
+    await page.unroute('**/onnx/embed_tokens_q4.onnx');
+    await page.locator('[data-testid=model-load]').click();
+    await page.locator(`[data-testid=cached-model][data-key="${folderUrl()}#${DTYPE}"]`).waitFor({ timeout: 240_000 });
+    expect(await page.locator('[data-testid=download-file][data-path="tokenizer.json"]').getAttribute('data-state')).toBe('cached');
+    await expectTinyIntact(page);
+    await page.close();
+  });
+
+  it('retries dropped connections and completes the download', async () => {
+    const page = await openHarness();
+    await page.evaluate(async (url) => {
+      await (await caches.open('rewatch-models')).delete(`${url}onnx/decoder_model_merged_q4.onnx`);
+      await (await caches.open('rewatch-models')).delete(`${url}.rewatch-model-q4.json`);
+    }, folderUrl());
+    let hits = 0;
+    await page.route('**/onnx/decoder_model_merged_q4.onnx', (route) => {
+      if (route.request().method() !== 'GET') return route.continue();
+      return ++hits <= 2 ? route.abort('connectionreset') : route.continue();
+    });
+    await selectTiny(page);
+    await page.locator('[data-testid=model-load]').click();
+    await page.locator(`[data-testid=cached-model][data-key="${folderUrl()}#${DTYPE}"]`).waitFor({ timeout: 240_000 });
+    expect(hits).toBe(3);
+    expect(await page.locator('[data-testid=download-file][data-path="onnx/decoder_model_merged_q4.onnx"]').getAttribute('data-state')).toBe('done');
+    await expectTinyIntact(page);
+    await page.close();
+  });
+
+  it('refuses a download the storage quota cannot hold, before fetching any graph', async () => {
+    const page = await openHarness(() => {
+      navigator.storage.estimate = async () => ({ quota: 20e6, usage: 15e6 });
+    });
+    // The fp32 graphs (~78 MB) are not cached yet; 5 MB are free.
+    const graphRequests: string[] = [];
+    page.on('request', (r) => {
+      if (r.url().endsWith('.onnx') && r.method() === 'GET') graphRequests.push(r.url());
+    });
+    const message = await page.evaluate(async (url) => {
+      const { models } = (window as any).harness;
+      try {
+        await models.downloads.download({ name: 'tiny fp32', folderUrl: url, dtype: 'fp32', estimatedBytes: 0 });
+        return 'downloaded';
+      } catch (error) {
+        return (error as Error).message;
+      }
+    }, folderUrl());
+    expect(message).toMatch(/Not enough browser storage: this download needs 7\d\.\d MB but only 5\.0 MB is free/);
+    expect(graphRequests).toEqual([]);
+    await expectTinyIntact(page);
+    await page.close();
+  });
+
+  it('deletes one cached model: its files and record go, storage drops, the other model stays', async () => {
+    const page = await openHarness();
+    await page.evaluate(async (url) => {
+      await (window as any).harness.models.downloads.download({ name: 'tiny fp32', folderUrl: url, dtype: 'fp32', estimatedBytes: 0 });
+    }, folderUrl());
+    const fp32Key = `${folderUrl()}#fp32`;
+    await page.locator(`[data-testid=cached-model][data-key="${fp32Key}"]`).waitFor();
+    const fp32Graphs = tinyFiles('fp32').filter((f) => f.path.startsWith('onnx/'));
+    const graphBytes = fp32Graphs.reduce((sum, f) => sum + f.bytes, 0);
+    const before = await page.evaluate(() => (window as any).harness.usage() as Promise<number>);
+    await page.locator(`[data-testid=cached-model][data-key="${fp32Key}"] [data-testid=cached-delete]`).click();
+    await page.locator(`[data-testid=cached-model][data-key="${fp32Key}"]`).waitFor({ state: 'detached' });
+    const keys = await cacheKeys(page);
+    for (const f of fp32Graphs) expect(keys).not.toContain(folderUrl() + f.path);
+    expect(keys).not.toContain(`${folderUrl()}.rewatch-model-fp32.json`);
+    await expectTinyIntact(page);
+    // The browser updates its usage figure when the deletion is committed: wait for the drop.
+    await page.waitForFunction(([b, g]) => (window as any).harness.usage().then((u: number) => u <= b - g * 0.9), [before, graphBytes], { timeout: 60_000, polling: 250 });
+    await page.close();
+  });
+});
+
+describe('model folders from disk', () => {
+  it('refuses a folder without config.json, and stays usable', async () => {
+    const page = await openHarness();
+    const dir = tinyFolderCopy('no-config', (d) => rmSync(join(d, 'config.json')));
+    await page.locator('[data-testid=model-folder-input]').setInputFiles(dir);
+    expect(await settledStatus(page, ['error'])).toMatch(/"no-config" has no config\.json at its top: it is not a converted model folder/);
+    expect(await page.locator('[data-testid=model-folder-input]').isEnabled()).toBe(true);
+    await expectTinyIntact(page);
+    await page.close();
+  });
+
+  it('loads a folder given through the folder input with no request for any model file', async () => {
+    const page = await openHarness();
+    const dir = tinyFolderCopy('tiny-from-disk');
+    const names = ['config.json', 'tokenizer', 'preprocessor_config', '.onnx', 'generation_config', 'chat_template', '__rewatch-picked__'];
+    const modelRequests: string[] = [];
+    page.on('request', (r) => {
+      if (names.some((n) => r.url().includes(n))) modelRequests.push(r.url());
+    });
+    await page.locator('[data-testid=model-folder-input]').setInputFiles(dir);
+    const status = await settledStatus(page);
+    expect(status, consoleLines.join('\n')).toMatch(/^Ready: tiny-from-disk \(local folder\) \(q4, WebGPU\)/);
+    expect(modelRequests).toEqual([]);
+    await page.close();
+  });
+
+  it('reports a corrupted ONNX file clearly; the app then loads a good folder', async () => {
+    const page = await openHarness();
+    const bad = tinyFolderCopy('corrupted', (d) => {
+      const path = join(d, 'onnx/decoder_model_merged_q4.onnx');
+      const bytes = readFileSync(path);
+      writeFileSync(path, bytes.subarray(0, bytes.length >> 1));
+    });
+    await page.locator('[data-testid=model-folder-input]').setInputFiles(bad);
+    expect(await settledStatus(page)).toMatch(/^Error: could not load the model: /);
+    await page.locator('[data-testid=model-folder-input]').setInputFiles(tinyFolderCopy('good-after-bad'));
+    expect(await settledStatus(page), consoleLines.join('\n')).toMatch(/^Ready: good-after-bad/);
+    await expectTinyIntact(page);
+    await page.close();
+  });
+});
