@@ -10,6 +10,7 @@ import { dirname, extname, join, normalize, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'vite';
 import { isolationHeaders } from '../vite.config.ts';
+import { modelRoute } from './model-route.ts';
 
 export const DEFAULT_PORT = 5173;
 
@@ -78,7 +79,7 @@ async function main() {
   const port = Number(process.env.PORT ?? DEFAULT_PORT);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`PORT must be a port number, not "${process.env.PORT}"`);
   await build({ root: repo, configFile: join(repo, 'vite.config.ts'), logLevel: 'warn' });
-  const server = createAppServer(join(repo, 'dist'));
+  const server = createAppServer(join(repo, 'dist'), [modelRoute(join(repo, 'models'))]);
   server.listen(port, () => {
     const address = server.address();
     const bound = typeof address === 'object' && address ? address.port : port;
