@@ -16,11 +16,12 @@ import type { Graph } from './graph.ts';
 import { writeModel } from './onnx-writer.ts';
 import { OutputSink } from './output-sink.ts';
 import { outputConfig } from './output-config.ts';
+import { outputPreprocessorConfig } from './output-preprocessor.ts';
 import { quantizeMatMuls } from './quantize.ts';
 
-/** Files transformers.js reads besides the graphs, copied through when the checkpoint has them. */
+/** Files transformers.js reads besides the graphs, copied through when the checkpoint has them (preprocessor_config.json is completed, see output-preprocessor.ts). */
 export const PASSTHROUGH_FILES = [
-  'tokenizer.json', 'tokenizer_config.json', 'preprocessor_config.json', 'video_preprocessor_config.json',
+  'tokenizer.json', 'tokenizer_config.json', 'video_preprocessor_config.json',
   'chat_template.json', 'chat_template.jinja', 'generation_config.json', 'vocab.json', 'merges.txt',
 ];
 
@@ -83,7 +84,7 @@ export async function convert(opts: ConvertOptions): Promise<ConvertResult> {
       const plan = DTYPE_PLANS[dtype];
       const graphs: Record<(typeof GRAPHS)[number], () => Graph> = {
         vision_encoder: () => buildVisionEncoder(ckpt, cfg, { floatType: plan.floatType }),
-        embed_tokens: () => buildEmbedTokens(ckpt, cfg, { floatType: plan.floatType, tableType: plan.tableType }),
+        embed_tokens: () => buildEmbedTokens(ckpt, cfg, { floatType: plan.floatType }),
         decoder_model_merged: () => buildDecoder(ckpt, cfg, { floatType: plan.floatType }),
       };
       for (const name of GRAPHS) {
@@ -104,6 +105,11 @@ export async function convert(opts: ConvertOptions): Promise<ConvertResult> {
     const config = outputConfig(cfg.raw, externalChunks, cfg.text.headDim);
     sink.writeFile(join(tmp, 'config.json'), new TextEncoder().encode(`${JSON.stringify(config, null, 2)}\n`));
     for (const f of PASSTHROUGH_FILES) if (existsSync(join(opts.input, f))) copyFileSync(join(opts.input, f), join(tmp, f));
+    const preprocessor = join(opts.input, 'preprocessor_config.json');
+    if (existsSync(preprocessor)) {
+      const json = outputPreprocessorConfig(JSON.parse(readFileSync(preprocessor, 'utf8')));
+      sink.writeFile(join(tmp, 'preprocessor_config.json'), new TextEncoder().encode(`${JSON.stringify(json, null, 2)}\n`));
+    }
     const old = join(dirname(out), `.${basename(out)}.old-${process.pid}`);
     if (existsSync(out)) renameSync(out, old);
     renameSync(tmp, out);
