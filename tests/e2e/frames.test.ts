@@ -94,11 +94,13 @@ describe('frames worker: bad input', () => {
     empty: /empty/i,
     truncated: /truncated/i,
     'unsupported-codec': /cannot decode HEVC/i,
+    'decode-failed': /damaged/i,
   };
   for (const bad of BAD_VIDEOS) {
     it(`${bad.file}: ${bad.kind}, and the same worker then still extracts a good video`, async () => {
       for (const fn of ['probe', 'extract'] as const) {
-        if (fn === 'probe' && bad.file === 'truncated.mp4') continue; // its index is intact: only decoding finds the cut
+        // Their indexes are intact: only decoding finds the cut or the damage.
+        if (fn === 'probe' && (bad.file === 'truncated.mp4' || bad.file === 'corrupt.mp4')) continue;
         const r = await call<Settled>(fn, url(bad.file), REWATCH);
         expect(r, `${fn}: ${JSON.stringify(r)}`).toMatchObject({ ok: false, kind: bad.kind });
         if (!r.ok) expect(r.message).toMatch(messages[bad.kind]);

@@ -26,15 +26,18 @@ export interface FrameCounter {
 }
 
 /**
- * Why no frame came for a time inside the video: when the container's index lists a packet there but its
- * bytes cannot be read, the file ends early (a cut-off download); otherwise the stream itself is broken.
+ * Why no frame came for a time inside the video. The container's index lists a packet there, but: its bytes
+ * cannot be read (the file ends early: a cut-off download), or they hold no decodable picture (corrupt data).
  */
 async function missingFrameError(track: InputVideoTrack, queryTime: number, plannedTime: number): Promise<FramesError> {
   const at = `${plannedTime.toFixed(2)} s`;
-  const listed = await new EncodedPacketSink(track).getPacket(queryTime, { metadataOnly: true });
-  return listed
-    ? new FramesError('truncated', `The file is truncated: its video data stops before ${at} (an incomplete download or copy?).`)
-    : new FramesError('decode-failed', `No frame could be decoded at ${at}.`);
+  const packets = new EncodedPacketSink(track);
+  const listed = await packets.getPacket(queryTime, { metadataOnly: true });
+  const readable = listed && await packets.getPacket(queryTime).catch(() => null);
+  if (listed && !readable) {
+    return new FramesError('truncated', `The file is truncated: its video data stops before ${at} (an incomplete download or copy?).`);
+  }
+  return new FramesError('decode-failed', `The video data at ${at} is damaged: no picture could be decoded there.`);
 }
 
 export async function extractFrames(
@@ -63,7 +66,7 @@ export async function extractFrames(
       throw error;
     }
     const size = smartResize(info.height, info.width, { minPixels: options.minPixels, maxPixels: options.maxPixels });
-    const toRgb = frameToRgb(options.resize ?? 'bicubic', size.width, size.height);
+    const toRgb = frameToRgb(options.resize ?? 'bicubic', size.width, size.height, await video.track.getColorSpace());
     const tolerance = TIMESTAMP_TOLERANCE_FRAMES / info.fps;
     const queryTimes = plan.times.map((t) => firstTimestamp + t + tolerance);
 
