@@ -1,0 +1,110 @@
+/**
+ * npm run ask -- --model <converted model dir> --frames <reference case path | video file>
+ *   [--question "..."] [--device cpu|webgpu] [--dtype fp32|fp16|q4|q4f16] [--max-new-tokens N]
+ *   [--fps 2] [--max-frames 192] [--pixels 100352] [--temperature T] [--top-p P]
+ *
+ * The inference worker's pipeline outside the browser: Node, with transformers.js' Node build on
+ * onnxruntime-node (device 'cpu' by default). A video file is decoded by ffmpeg at the planned frames;
+ * a reference case (`.../cases/case_a`) uses its resized frames, and without --question its own prompt,
+ * reporting whether the reference's greedy ids came out. Streams the trace to stdout, then prints the
+ * stats (TTFT, tok/s) to stderr. Ctrl-C stops the generation after the current token.
+ */
+import { parseArgs } from 'node:util';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { InterruptableStoppingCriteria } from '@huggingface/transformers';
+import type { ChatRequest, ModelDtype } from '../src/lib/inference-protocol.ts';
+import { REWATCH_FRAME_PIXELS } from '../src/lib/smart-resize.ts';
+import { isReferenceCase, loadCaseChat } from '../models/parity/case-chat.ts';
+import { loadModelBundle } from '../workers/inference/model-bundle.ts';
+import { useModelSource } from '../workers/inference/model-source.ts';
+import { askToChat } from '../workers/inference/rewatch-chat.ts';
+import { runChat } from '../workers/inference/run-chat.ts';
+import { decodePlannedFrames } from './ffmpeg-frames.ts';
+
+const USAGE = 'usage: npm run ask -- --model <dir> --frames <reference case | video file> [--question "..."] [--device cpu|webgpu] [--dtype fp32|fp16|q4|q4f16] [--max-new-tokens N]';
+const DTYPES: readonly ModelDtype[] = ['fp32', 'fp16', 'q4', 'q4f16'];
+
+function positive(name: string, text: string | undefined, fallback: number): number {
+  if (text === undefined) return fallback;
+  const value = Number(text);
+  if (!(value > 0)) throw new TypeError(`--${name} must be a positive number, got ${text}`);
+  return value;
+}
+
+try {
+  const { values } = parseArgs({
+    options: {
+      model: { type: 'string' }, frames: { type: 'string' }, question: { type: 'string' },
+      device: { type: 'string', default: 'cpu' }, dtype: { type: 'string', default: 'fp32' },
+      'max-new-tokens': { type: 'string' }, fps: { type: 'string' }, 'max-frames': { type: 'string' }, pixels: { type: 'string' },
+      temperature: { type: 'string' }, 'top-p': { type: 'string' },
+    },
+  });
+  if (!values.model || !values.frames) throw new TypeError(USAGE);
+  if (values.device !== 'cpu' && values.device !== 'webgpu') throw new TypeError(`--device must be cpu or webgpu (Node), got ${values.device}`);
+  const dtype = values.dtype as ModelDtype;
+  if (!DTYPES.includes(dtype)) throw new TypeError(`--dtype must be one of ${DTYPES.join(', ')}, got ${values.dtype}`);
+  const generation = {
+    maxNewTokens: values['max-new-tokens'] === undefined ? undefined : positive('max-new-tokens', values['max-new-tokens'], 0),
+    temperature: values.temperature === undefined ? undefined : Number(values.temperature),
+    topP: values['top-p'] === undefined ? undefined : positive('top-p', values['top-p'], 1),
+  };
+
+  let request: ChatRequest;
+  let expectedIds: number[] | null = null;
+  if (isReferenceCase(values.frames)) {
+    const c = loadCaseChat(values.frames, 'resized');
+    const video = c.request.visuals.find((v) => v.kind === 'video');
+    if (values.question) {
+      if (!video || video.kind !== 'video') throw new TypeError(`${c.name} has no video to ask about`);
+      const timestamps = video.frames.map((_, i) => i / video.sampleFps);
+      request = askToChat({ frames: { ...video, timestamps }, duration: video.frames.length / video.sampleFps, question: values.question, ...generation });
+    } else {
+      request = { ...c.request, ...generation, maxNewTokens: generation.maxNewTokens ?? c.expectedIds.length };
+      expectedIds = c.expectedIds;
+    }
+    console.error(`${c.name}: ${c.request.visuals.map((v) => `${v.kind} ${v.width}x${v.height}`).join(', ')}`);
+  } else {
+    if (!values.question) throw new TypeError('--question is required for a video file');
+    const pixels = positive('pixels', values.pixels, REWATCH_FRAME_PIXELS);
+    const video = await decodePlannedFrames(values.frames, {
+      fps: positive('fps', values.fps, 2),
+      maxFrames: positive('max-frames', values['max-frames'], 192),
+      minPixels: pixels,
+      maxPixels: pixels,
+    });
+    console.error(`${values.frames}: ${video.duration.toFixed(2)} s, ${video.plan.count} frames at ${video.width}x${video.height}, sample fps ${video.plan.sampleFps.toFixed(4)}`);
+    console.error(`frame times (s): ${video.plan.times.map((t) => t.toFixed(3)).join(' ')}`);
+    request = askToChat({
+      frames: { frames: video.frames, width: video.width, height: video.height, timestamps: video.plan.times, sampleFps: video.plan.sampleFps },
+      duration: video.duration,
+      question: values.question,
+      ...generation,
+    });
+  }
+
+  const loadStarted = performance.now();
+  const name = useModelSource({ kind: 'url', url: pathToFileURL(`${resolve(values.model)}/`).href });
+  const bundle = await loadModelBundle(name, { device: values.device, dtype });
+  console.error(`loaded ${values.model} (${dtype}, ${values.device}) in ${((performance.now() - loadStarted) / 1000).toFixed(1)} s`);
+
+  const stopper = new InterruptableStoppingCriteria();
+  process.once('SIGINT', () => stopper.interrupt());
+  const result = await runChat(bundle, request, { stopper, onToken: (piece) => process.stdout.write(piece) });
+  process.stdout.write('\n');
+  const s = result.stats;
+  console.error(
+    `frames ${s.frames}, visual tokens ${s.visualTokens}, prompt tokens ${s.promptTokens}, generated ${s.generatedTokens}${result.stopped ? ' (stopped)' : ''}; ` +
+      `TTFT ${(s.ttftMs / 1000).toFixed(2)} s, ${s.tokensPerSecond.toFixed(1)} tok/s (${values.device}, ${dtype})`,
+  );
+  await bundle.model.dispose();
+  if (expectedIds) {
+    const same = result.tokenIds.length === expectedIds.length && result.tokenIds.every((id, i) => id === expectedIds[i]);
+    console.error(same ? `the reference's ${expectedIds.length} greedy ids: identical` : `greedy ids differ from the reference:\n  got      ${result.tokenIds.join(',')}\n  expected ${expectedIds.join(',')}`);
+    process.exit(same ? 0 : 1);
+  }
+} catch (e) {
+  console.error(`ask: ${e instanceof Error ? e.message : String(e)}`);
+  process.exit(2);
+}
