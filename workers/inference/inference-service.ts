@@ -17,7 +17,8 @@ import { InferenceError } from '../../src/lib/inference-error.ts';
 import { chooseDevice } from './device-choice.ts';
 import { watchDeviceLoss } from './device-loss.ts';
 import { loadModelBundle, type ModelBundle } from './model-bundle.ts';
-import { sourceKey, useModelSource } from './model-source.ts';
+import { useModelFiles } from './model-files.ts';
+import { sourceKey } from './model-source.ts';
 import { askToChat } from './rewatch-chat.ts';
 import { runChat } from './run-chat.ts';
 
@@ -66,7 +67,7 @@ export class InferenceService implements InferenceApi {
     const choice = await chooseDevice(options.device);
     let bundle: ModelBundle;
     try {
-      const name = useModelSource(source);
+      const name = useModelFiles(source);
       bundle = await loadModelBundle(name, { device: choice.device, dtype: options.dtype, onProgress });
     } catch (error) {
       if (error instanceof InferenceError) throw error;
