@@ -4,6 +4,7 @@
  * source kind (folder URL, Hub, picked files, cached download) goes through the same env plumbing.
  */
 import {
+  AutoConfig,
   AutoImageProcessor,
   AutoTokenizer,
   Qwen2_5_VLForConditionalGeneration,
@@ -27,11 +28,15 @@ export interface VisionSettings {
   visionStartTokenId: number;
 }
 
-export interface ModelBundle {
-  model: PreTrainedModel;
+/** What turns a chat request into prompt ids, pixel values and positions (no model run needed). */
+export interface PromptKit {
   tokenizer: PreTrainedTokenizer;
   chatTemplate: string;
   vision: VisionSettings;
+}
+
+export interface ModelBundle extends PromptKit {
+  model: PreTrainedModel;
 }
 
 export interface BundleOptions {
@@ -76,27 +81,37 @@ function visionSettings(config: Record<string, unknown>, preprocessor: Record<st
   };
 }
 
-/** Loads sessions, tokenizer and preprocessor settings of the model `name` (as resolved by model-source.ts). */
-export async function loadModelBundle(name: string, options: BundleOptions): Promise<ModelBundle> {
-  const progress_callback = options.onProgress as ((info: unknown) => void) | undefined;
-  const [model, tokenizer, processor] = await Promise.all([
-    Qwen2_5_VLForConditionalGeneration.from_pretrained(name, {
-      device: options.device as 'webgpu',
-      dtype: options.dtype,
-      progress_callback,
-    }),
+/** Loads the tokenizer, chat template and vision settings of the model `name` (as resolved by model-source.ts). */
+export async function loadPromptKit(name: string, onProgress?: (progress: LoadProgress) => void): Promise<PromptKit> {
+  const progress_callback = onProgress as ((info: unknown) => void) | undefined;
+  const [config, tokenizer, processor] = await Promise.all([
+    AutoConfig.from_pretrained(name, { progress_callback }),
     AutoTokenizer.from_pretrained(name, { progress_callback }),
     AutoImageProcessor.from_pretrained(name, { progress_callback }),
   ]);
+  const chatTemplate = tokenizer.chat_template;
+  if (typeof chatTemplate !== 'string') throw new Error('the tokenizer config has no chat template');
+  const preprocessor = (processor as unknown as { config: Record<string, unknown> }).config;
+  return { tokenizer, chatTemplate, vision: visionSettings(config as unknown as Record<string, unknown>, preprocessor) };
+}
+
+/** Loads the model's sessions and its prompt kit; a failure of either releases the other's sessions. */
+export async function loadModelBundle(name: string, options: BundleOptions): Promise<ModelBundle> {
+  const [model, kit] = await Promise.allSettled([
+    Qwen2_5_VLForConditionalGeneration.from_pretrained(name, {
+      device: options.device as 'webgpu',
+      dtype: options.dtype,
+      progress_callback: options.onProgress as ((info: unknown) => void) | undefined,
+    }),
+    loadPromptKit(name, options.onProgress),
+  ]);
+  if (model.status === 'rejected') throw model.reason;
   try {
-    const chatTemplate = tokenizer.chat_template;
-    if (typeof chatTemplate !== 'string') throw new Error('the tokenizer config has no chat template');
-    const preprocessor = (processor as unknown as { config: Record<string, unknown> }).config;
-    const vision = visionSettings(model.config as unknown as Record<string, unknown>, preprocessor);
-    installGenerationHooks(model);
-    return { model, tokenizer, chatTemplate, vision };
+    if (kit.status === 'rejected') throw kit.reason;
+    installGenerationHooks(model.value);
+    return { model: model.value, ...kit.value };
   } catch (error) {
-    await model.dispose();
+    await model.value.dispose();
     throw error;
   }
 }
