@@ -8,6 +8,7 @@ import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync }
 import { basename, dirname, join, resolve } from 'node:path';
 import { Checkpoint } from './checkpoint.ts';
 import { parseConfig, ConfigError, type QwenVLConfig } from './config.ts';
+import type { AttentionKernel } from './attention.ts';
 import { buildDecoder } from './decoder.ts';
 import { buildEmbedTokens } from './embed-tokens.ts';
 import { buildVisionEncoder } from './vision-encoder.ts';
@@ -32,6 +33,8 @@ export interface ConvertOptions {
   output: string;
   /** Any of DTYPES; anything else is refused with a ConvertError. */
   dtypes: readonly string[];
+  /** Decoder attention kernel (see attention.ts); default 'gqa'. */
+  attention?: AttentionKernel;
   /** Output writer; tests pass one with a byte budget to simulate a full disk. */
   sink?: OutputSink;
   /** Graphs with more weight bytes than this use external data (default 512 MiB). */
@@ -85,7 +88,7 @@ export async function convert(opts: ConvertOptions): Promise<ConvertResult> {
       const graphs: Record<(typeof GRAPHS)[number], () => Graph> = {
         vision_encoder: () => buildVisionEncoder(ckpt, cfg, { floatType: plan.floatType }),
         embed_tokens: () => buildEmbedTokens(ckpt, cfg, { floatType: plan.floatType }),
-        decoder_model_merged: () => buildDecoder(ckpt, cfg, { floatType: plan.floatType }),
+        decoder_model_merged: () => buildDecoder(ckpt, cfg, { floatType: plan.floatType, attention: opts.attention }),
       };
       for (const name of GRAPHS) {
         const started = performance.now();

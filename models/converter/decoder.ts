@@ -8,7 +8,7 @@
 import { Graph, ONNX_TYPE } from './graph.ts';
 import type { Checkpoint } from './checkpoint.ts';
 import type { QwenVLConfig } from './config.ts';
-import { attentionLengths, selfAttention } from './attention.ts';
+import { groupQueryAttention, selfAttention, standardAttention, type AttentionKernel } from './attention.ts';
 import { swiGluMlp } from './mlp.ts';
 import { mropeTables } from './mrope.ts';
 import { rmsNorm } from './rms-norm.ts';
@@ -18,6 +18,8 @@ import { matmulWeight, vectorWeight, type FloatType } from './weights.ts';
 
 export interface DecoderOptions {
   floatType: FloatType;
+  /** Attention kernel (see attention.ts); default 'gqa'. */
+  attention?: AttentionKernel;
 }
 
 export function buildDecoder(ckpt: Checkpoint, cfg: QwenVLConfig, opts: DecoderOptions): Graph {
@@ -28,7 +30,8 @@ export function buildDecoder(ckpt: Checkpoint, cfg: QwenVLConfig, opts: DecoderO
   const cacheDims = ['batch_size', t.numKvHeads, 'past_sequence_length', t.headDim];
   const presentDims = ['batch_size', t.numKvHeads, 'total_sequence_length', t.headDim];
 
-  let hidden = g.input('inputs_embeds', type, ['batch_size', 'sequence_length', t.hiddenSize]);
+  const embeds = g.input('inputs_embeds', type, ['batch_size', 'sequence_length', t.hiddenSize]);
+  let hidden = embeds;
   const mask = g.input('attention_mask', 'int64', ['batch_size', 'total_sequence_length']);
   const positions = g.input('position_ids', 'int64', [3, 'batch_size', 'sequence_length']);
   const caches = Array.from({ length: t.numLayers }, (_, i) => ({
@@ -41,12 +44,12 @@ export function buildDecoder(ckpt: Checkpoint, cfg: QwenVLConfig, opts: DecoderO
 
   g.scope('model', () => {
     const rotary = mropeTables(g, positions, t, type);
-    const lengths = attentionLengths(g, mask);
+    const attend = (opts.attention ?? 'gqa') === 'gqa' ? groupQueryAttention(g, t, mask) : standardAttention(g, t, type, mask, embeds);
     for (let i = 0; i < t.numLayers; i++) {
       const prefix = `${keys.prefix}layers.${i}`;
       hidden = g.scope(`layers.${i}`, () => {
         const norm = (name: string, x: string) => g.scope(name, () => rmsNorm(g, x, g.weight(vectorWeight(ckpt, `${prefix}.${name}.weight`, 'float32')), t.rmsNormEps, type));
-        const attn = selfAttention(g, ckpt, `${prefix}.self_attn`, norm('input_layernorm', hidden), t, type, rotary, lengths, caches[i]);
+        const attn = selfAttention(g, ckpt, `${prefix}.self_attn`, norm('input_layernorm', hidden), t, type, rotary, attend, caches[i]);
         const h = g.node('Add', [hidden, attn], {}, { name: 'AttnResidual' });
         return g.node('Add', [h, swiGluMlp(g, ckpt, `${prefix}.mlp`, norm('post_attention_layernorm', h), type)], {}, { name: 'MlpResidual' });
       });
