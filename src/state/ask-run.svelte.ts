@@ -4,17 +4,12 @@
  * end it cleanly, keeping whatever text it had written.
  */
 import { FramesError } from '../lib/frames-error.ts';
-import type { ExtractOptions, ExtractProgress } from '../lib/frames-protocol.ts';
-import type { GenerationOptions, ModelSource } from '../lib/inference-protocol.ts';
-import { REWATCH_FRAME_PIXELS } from '../lib/smart-resize.ts';
+import type { ExtractProgress } from '../lib/frames-protocol.ts';
+import type { ModelSource } from '../lib/inference-protocol.ts';
+import { runSettings } from '../lib/run-settings.ts';
 import type { FramesClient } from './frames-client.ts';
 import type { InferenceClient } from './inference-client.svelte.ts';
 import type { TraceState } from './trace.svelte.ts';
-
-/** ReWatch-R1's own settings (its README): 2 fps, at most 192 frames, 128 visual tokens per two frames. */
-export const REWATCH_FRAMES: ExtractOptions = { fps: 2, maxFrames: 192, minPixels: REWATCH_FRAME_PIXELS, maxPixels: REWATCH_FRAME_PIXELS };
-/** Greedy, with room for the longest training traces (2,045 tokens). */
-export const REWATCH_GENERATION: GenerationOptions = { maxNewTokens: 2048, temperature: 0 };
 
 export type RunPhase = 'idle' | 'extracting' | 'generating';
 
@@ -67,11 +62,12 @@ export class AskRun {
     if (this.running) return 'A question is already running. Wait for it to finish, or press Stop first.';
     const model = this.#inference.model;
     if (!model) return 'Load a model first (see the model panel at the top).';
+    const settings = runSettings(model.source, location.href);
     this.#endReason = '';
     this.#phase = 'extracting';
     this.#progress = null;
     try {
-      const frames = await this.#frames.extract(input.file, REWATCH_FRAMES, (p) => (this.#progress = p));
+      const frames = await this.#frames.extract(input.file, settings.frames, (p) => (this.#progress = p));
       if (this.#endReason) return '';
       this.#phase = 'generating';
       // The client's text still holds the previous answer until the new generation starts: show it from then on.
@@ -85,7 +81,7 @@ export class AskRun {
           video: { name: input.videoName, duration: frames.info.duration },
           question: input.question,
           model: { name: modelName(model.source), device: model.device, dtype: model.dtype },
-          settings: { ...REWATCH_FRAMES, ...REWATCH_GENERATION, frameResize: 'bicubic' },
+          settings: { ...settings.frames, ...settings.generation },
           timings: {},
         },
         generated,
@@ -94,7 +90,7 @@ export class AskRun {
         frames,
         duration: frames.info.duration,
         question: input.question,
-        ...REWATCH_GENERATION,
+        ...settings.generation,
       });
       const error = this.#inference.error;
       const note = this.#endReason || (result?.stopped ? 'Stopped: the model was interrupted here.' : '');

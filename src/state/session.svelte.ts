@@ -80,15 +80,14 @@ export class Session {
       return false;
     }
     const previous = this.#video;
-    if (previous && this.run.running) {
-      this.run.stop(`Cancelled: a new video was opened. This partial trace is about "${previous.name}".`);
-    }
+    const cancelled = previous && this.run.running;
+    if (cancelled) this.run.stop(`Cancelled: a new video was opened. This partial trace is about "${previous.name}".`);
     this.playback.stop();
     this.player.interrupt();
     if (previous) URL.revokeObjectURL(previous.url);
     this.#video = { file, name: file.name, url: URL.createObjectURL(file) };
     this.#error = '';
-    this.#notice = this.#mismatch();
+    this.#notice = cancelled ? `The question about "${previous.name}" was cancelled because a new video was opened.` : this.#mismatch();
     return true;
   }
 

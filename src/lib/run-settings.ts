@@ -1,0 +1,35 @@
+/**
+ * The frame sampling and generation settings for a question, from the loaded model's frame budget in the
+ * catalog (ReWatch-R1: 2 fps, at most 192 frames, 128 visual tokens per two frames, 2,048 new tokens);
+ * a model folder that is not in the catalog (picked from disk) is taken to be ReWatch-R1.
+ */
+import { sourceFolderUrl } from './download-plan.ts';
+import type { ExtractOptions } from './frames-protocol.ts';
+import type { GenerationOptions, ModelSource } from './inference-protocol.ts';
+import { CATALOG, catalogEntry, type FrameBudget } from './model-catalog.ts';
+
+/** ReWatch-R1's sampling rate (its README). */
+export const SAMPLE_FPS = 2;
+/** Pixels per visual token: 14-px patches merged 2x2. */
+const PIXELS_PER_TOKEN = 28 * 28;
+
+export interface RunSettings {
+  frames: ExtractOptions;
+  generation: GenerationOptions;
+}
+
+function budgetOf(source: ModelSource, base: string): FrameBudget {
+  const folder = source.kind === 'files' ? null : sourceFolderUrl(source, base);
+  const entry = folder ? CATALOG.find((e) => sourceFolderUrl(e.source, base) === folder) : undefined;
+  return (entry ?? catalogEntry('rewatch-r1-7b')).frameBudget;
+}
+
+/** `base`: the page URL that relative model URLs are resolved against. Decoding is greedy. */
+export function runSettings(source: ModelSource, base: string): RunSettings {
+  const budget = budgetOf(source, base);
+  const pixels = budget.tokensPerTemporalStep * PIXELS_PER_TOKEN;
+  return {
+    frames: { fps: SAMPLE_FPS, maxFrames: budget.maxFrames, minPixels: pixels, maxPixels: pixels },
+    generation: { maxNewTokens: budget.maxNewTokens, temperature: 0 },
+  };
+}
