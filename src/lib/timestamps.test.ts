@@ -41,6 +41,12 @@ describe('findTimes', () => {
       { start: 7, end: 9, text: '7s–9s' },
     ]);
   });
+  it('takes a trailing s on a clock time as part of it', () => {
+    expect(spans('at 00:05.5s, then 01:00s-01:02s.')).toEqual([
+      { start: 5.5, end: undefined, text: '00:05.5s' },
+      { start: 60, end: 62, text: '01:00s-01:02s' },
+    ]);
+  });
   it('orders a reversed range', () => {
     expect(spans('01:25-01:10')).toEqual([{ start: 70, end: 85, text: '01:25-01:10' }]);
   });

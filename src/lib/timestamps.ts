@@ -23,7 +23,8 @@ export interface ClampedTime {
 }
 
 // `(?<![\d:.])` / `(?![\d:])` keep us from matching inside longer numbers, versions or ratios.
-const CLOCK = String.raw`(?<![\d:.])(?:\d{1,2}:)?\d{1,3}:\d{2}(?:\.\d+)?(?![\d:])`;
+// A trailing `s` (`00:05.5s`) is taken as part of a clock time, as models sometimes write it.
+const CLOCK = String.raw`(?<![\d:.])(?:\d{1,2}:)?\d{1,3}:\d{2}(?:\.\d+)?(?![\d:])(?:s(?![A-Za-z0-9]))?`;
 const SECONDS = String.raw`(?<![\w:.])\d+(?:\.\d+)?`;
 const DASH = String.raw`\s*(?:-|–|—|~|to)\s*`;
 const PATTERN = new RegExp(
@@ -39,7 +40,7 @@ const PATTERN = new RegExp(
 
 /** Seconds of a `MM:SS` / `H:MM:SS` / `12.5s` string, or null when it is not a valid time. */
 export function parseTime(text: string): number | null {
-  const t = text.trim().replace(/s$/, '');
+  const t = text.trim().replace(/(\d)s$/, '$1');
   if (/^\d+(?:\.\d+)?$/.test(t)) return Number(t);
   const m = /^(?:(\d{1,2}):)?(\d{1,3}):(\d{2}(?:\.\d+)?)$/.exec(t);
   if (!m) return null;
