@@ -13,7 +13,9 @@
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
+import { ALL_FORMATS, EncodedPacketSink, FilePathSource, Input } from 'mediabunny';
 import { REWATCH_FRAME_PIXELS, smartResize } from '../src/lib/smart-resize.ts';
 import { resizeRgb } from '../src/lib/image-resize.ts';
 import { planFrames } from '../src/lib/video-sampling.ts';
@@ -111,6 +113,40 @@ async function ffmpegSeek(): Promise<{ ms: number; frames: Buffer[] }> {
   return { ms: performance.now() - started, frames };
 }
 
+/**
+ * Frames each method has to decode, from the file's packet index (independent of machine load): the worker
+ * decodes from a keyframe up to its last planned frame before the next keyframe, once per group of pictures
+ * (mediabunny's samplesAtTimestamps); a <video> seek decodes from the keyframe before each frame up to it;
+ * ffmpeg's select pass decodes everything.
+ */
+async function decodeWork(times: number[]): Promise<{ worker: number; naive: number; all: number }> {
+  const input = new Input({ source: new FilePathSource(VIDEO), formats: ALL_FORMATS });
+  const track = (await input.getPrimaryVideoTrack())!;
+  const packets: { ts: number; seq: number; key: boolean }[] = [];
+  for await (const p of new EncodedPacketSink(track).packets(undefined, undefined, { metadataOnly: true })) {
+    packets.push({ ts: p.timestamp, seq: p.sequenceNumber, key: p.type === 'key' });
+  }
+  input.dispose();
+  const byTime = [...packets].sort((a, b) => a.ts - b.ts);
+  const keys = byTime.filter((p) => p.key);
+  const last = <T extends { ts: number }>(list: T[], t: number) => list.filter((p) => p.ts <= t).at(-1)!;
+  let worker = 0;
+  let naive = 0;
+  let batch: { key: number; maxSeq: number } | null = null;
+  for (const t of times) {
+    const target = last(byTime, t);
+    const key = last(keys, t);
+    naive += target.seq - key.seq + 1;
+    if (batch && batch.key === key.seq) batch.maxSeq = Math.max(batch.maxSeq, target.seq);
+    else {
+      if (batch) worker += batch.maxSeq - batch.key + 1;
+      batch = { key: key.seq, maxSeq: target.seq };
+    }
+  }
+  if (batch) worker += batch.maxSeq - batch.key + 1;
+  return { worker, naive, all: packets.length };
+}
+
 /** How many frames show the planned index, and how many distinct frames there are. */
 function checkCodes(codes: (number | null)[]): string {
   const correct = codes.filter((c, k) => c === plan.indices[k]).length;
@@ -124,6 +160,9 @@ async function main(): Promise<void> {
   makeVideo();
   makeLongVideo();
   console.log(`video: ${W}x${H} H.264, ${FPS} fps, ${SECONDS} s (${TOTAL} frames); plan: ${plan.count} frames at ${plan.sampleFps.toFixed(3)} fps; model size ${size.width}x${size.height}`);
+
+  const work = await decodeWork(plan.times.map((t) => t + 0.25 / FPS));
+  console.log(`frames to decode (from the packet index): worker ${work.worker}, naive seeking ${work.naive}, ffmpeg select ${work.all}`);
 
   const select = await ffmpegSelect();
   console.log(`ffmpeg select (1 pass):     ${seconds(select.ms)}  ${checkCodes(select.frames.map((f) => readFrameCode(f, W, H)))}`);
@@ -183,6 +222,7 @@ async function main(): Promise<void> {
     const best = worker.bicubic.ms;
     console.log('\n== frame sampling: 192 frames of a 10-min 1280x720 H.264 file to RGB at ' + `${size.width}x${size.height} ==`);
     console.log(`worker bicubic ${seconds(worker.bicubic.ms)} | worker canvas ${seconds(worker.canvas.ms)} | naive ${seconds(naive.ms)} | ffmpeg ${ffmpeg.method} + resize ${seconds(ffmpegTotal)} (decode only ${seconds(ffmpeg.ms)})`);
+    console.log(`frames decoded: worker ${work.worker}, naive ${work.naive} (${ratio(work.naive, work.worker)}), ffmpeg ${work.all}; load average ${loadavg().map((l) => l.toFixed(1)).join(' ')} on ${cpus().length} cores`);
     console.log(`naive / worker(bicubic): ${ratio(naive.ms, best)} (goal >= 10x); worker(bicubic) / ffmpeg+resize: ${ratio(best, ffmpegTotal)} (goal <= 1.5x); worker(canvas) / ffmpeg+resize: ${ratio(worker.canvas.ms, ffmpegTotal)}`);
     console.log(`== preprocessing of the 192 full-size frames into pixel values (Chromium) ==`);
     console.log(`ours (resizeRgb + patchify): ${seconds(pre.oursMs)} -> [${pre.oursShape}] grid ${pre.oursGrid}`);

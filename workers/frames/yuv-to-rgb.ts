@@ -57,8 +57,9 @@ export function yuvToRgb(src: Uint8Array, layout: PlaneLayout[], format: YuvForm
   const sx = format === 'I444' ? 0 : 1;
   const sy = format === 'I420' || format === 'I420A' || format === 'NV12' ? 1 : 0;
   const step = format === 'NV12' ? 2 : 1;
-  const out = new Uint8Array(w * h * 3);
-  const clamp = (v: number) => (v <= 0 ? 0 : v >= 255 ? 255 : Math.round(v));
+  // A clamped array rounds and clamps on store, which is the conversion's last step.
+  const out = new Uint8ClampedArray(w * h * 3);
+  const { y: ty, rv, gu, gv, bu } = t;
   let o = 0;
   for (let y = 0; y < h; y++) {
     const yRow = yPlane.offset + y * yPlane.stride;
@@ -66,13 +67,13 @@ export function yuvToRgb(src: Uint8Array, layout: PlaneLayout[], format: YuvForm
     const vRow = vPlane.offset + (y >> sy) * vPlane.stride;
     for (let x = 0; x < w; x++, o += 3) {
       const c = (x >> sx) * step;
-      const yy = t.y[src[yRow + x]];
+      const yy = ty[src[yRow + x]];
       const u = src[uRow + c];
       const v = src[vRow + c];
-      out[o] = clamp(yy + t.rv[v]);
-      out[o + 1] = clamp(yy + t.gu[u] + t.gv[v]);
-      out[o + 2] = clamp(yy + t.bu[u]);
+      out[o] = yy + rv[v];
+      out[o + 1] = yy + gu[u] + gv[v];
+      out[o + 2] = yy + bu[u];
     }
   }
-  return out;
+  return new Uint8Array(out.buffer);
 }
