@@ -142,6 +142,7 @@ describe('model management', () => {
       const cache = await caches.open('rewatch-models');
       for (const r of await cache.keys()) if (r.url.startsWith(url) && r.url.includes('/onnx/')) await cache.delete(r);
       await cache.delete(`${url}.rewatch-model-q4.json`);
+      await (window as any).harness.models.downloads.refresh();
     }, folderUrl());
     let hits = 0;
     await page.route('**/onnx/embed_tokens_q4.onnx', (route) => {
@@ -166,6 +167,7 @@ describe('model management', () => {
     await page.evaluate(async (url) => {
       await (await caches.open('rewatch-models')).delete(`${url}onnx/decoder_model_merged_q4.onnx`);
       await (await caches.open('rewatch-models')).delete(`${url}.rewatch-model-q4.json`);
+      await (window as any).harness.models.downloads.refresh();
     }, folderUrl());
     let hits = 0;
     await page.route('**/onnx/decoder_model_merged_q4.onnx', (route) => {

@@ -17,8 +17,12 @@ import { useModelSource } from './model-source.ts';
 
 /** The made-up folder picked files are served under (below the worker's origin); env.fetch answers it. */
 const PICKED_ROOT_PATH = '/__rewatch-picked__/';
-/** A valid hub-style name, so the library joins it under env.localModelPath. */
-const PICKED_NAME = 'folder';
+/**
+ * Each picked folder gets a new name (valid hub-style, so the library joins it under env.localModelPath):
+ * the library memoizes file metadata by path, so two folders at one address would share stale answers.
+ */
+let pickedLoads = 0;
+const pickedName = () => `folder-${pickedLoads}`;
 
 const networkFetch = globalThis.fetch.bind(globalThis);
 /** The picked folder being served, by path relative to its root. */
@@ -30,7 +34,7 @@ function notFound(url: string): Response {
 
 async function modelFetch(input: string | URL, init?: RequestInit): Promise<Response> {
   const url = new URL(String(input), globalThis.location.href).href;
-  const pickedFolder = new URL(`${PICKED_ROOT_PATH}${PICKED_NAME}/`, globalThis.location.href).href;
+  const pickedFolder = new URL(`${PICKED_ROOT_PATH}${pickedName()}/`, globalThis.location.href).href;
   if (url.startsWith(pickedFolder)) {
     const blob = picked.get(decodeURIComponent(url.slice(pickedFolder.length)));
     return blob ? new Response(blob, { headers: { 'content-length': String(blob.size) } }) : notFound(url);
@@ -53,11 +57,12 @@ export function useModelFiles(source: ModelSource): string {
     return name;
   }
   picked = new Map(source.files.map((f) => [f.path, f.file]));
+  pickedLoads++;
   env.allowLocalModels = true;
   env.allowRemoteModels = false;
   env.useBrowserCache = false;
   // Root-relative, not absolute: transformers.js skips its local-file checks (tokenizer_config.json's
   // existence probe among them) for paths that are http(s) URLs.
   env.localModelPath = PICKED_ROOT_PATH;
-  return PICKED_NAME;
+  return pickedName();
 }
