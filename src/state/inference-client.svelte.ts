@@ -174,7 +174,10 @@ export class InferenceClient {
     this.#status = 'error';
     this.#model = null;
     // A lost GPU device cannot be recovered in the same worker: start a fresh one for the next load.
-    if (error.kind === 'device-lost') this.#restartWorker();
+    // Nor can a failed load: transformers.js 4.3.1 chains every session creation on one promise
+    // (backends/onnx.js webInitChain) that stays rejected after one failure (e.g. a corrupted ONNX file),
+    // so every later load in that worker would fail with the same error.
+    if (error.kind === 'device-lost' || error.kind === 'load-failed') this.#restartWorker();
   }
 
   #restartWorker(): void {
