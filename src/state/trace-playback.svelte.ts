@@ -47,9 +47,10 @@ export class TracePlaybackState {
     if (this.active) void this.#go(Math.max(0, this.#index - 1));
   }
 
+  /** Pauses or resumes, by what the player is doing (the video's own controls may have paused it). */
   toggle() {
     if (!this.active) return;
-    this.#paused = !this.#paused;
+    this.#paused = !this.#player.paused;
     if (this.#paused) this.#player.pause();
     else void this.#player.play();
   }

@@ -20,7 +20,6 @@ export class TraceState {
 
   raw = $derived(this.#live ? this.#live() : this.#text);
   steps: TraceStep[] = $derived(this.#live ? this.#follow(this.raw) : parseTrace(this.raw));
-  answer = $derived(this.steps.findLast((s) => s.kind === 'answer'));
 
   get meta(): TraceMeta | null {
     return this.#meta;
