@@ -7,6 +7,7 @@ export class PlayerState {
   #time = $state(0);
   #duration = $state(0);
   #paused = $state(true);
+  #failure = $state('');
   /** Bumped by every seek/range so a superseded range knows it was interrupted. */
   #request = 0;
   /** The running range's end and how to settle it. */
@@ -22,6 +23,10 @@ export class PlayerState {
   get paused(): boolean {
     return this.#paused;
   }
+  /** Why the browser cannot play the video ('' when it can). */
+  get failure(): string {
+    return this.#failure;
+  }
 
   /** Binds the element (a Svelte attachment); returns the cleanup. */
   attach = (el: HTMLVideoElement) => {
@@ -33,9 +38,15 @@ export class PlayerState {
       if (this.#range && (el.ended || el.currentTime >= this.#range.end)) this.#settle(true);
     };
     const events = ['timeupdate', 'durationchange', 'loadedmetadata', 'play', 'pause', 'seeked', 'ended', 'emptied'];
+    const failed = () => (this.#failure = el.error?.message || 'the file is damaged or its codec is not supported');
+    const loading = () => (this.#failure = '');
     for (const e of events) el.addEventListener(e, sync);
+    el.addEventListener('error', failed);
+    el.addEventListener('loadstart', loading);
     return () => {
       for (const e of events) el.removeEventListener(e, sync);
+      el.removeEventListener('error', failed);
+      el.removeEventListener('loadstart', loading);
       this.#el = null;
     };
   };
@@ -54,7 +65,10 @@ export class PlayerState {
     const el = this.#el;
     if (!el || !el.currentSrc) return false;
     if (el.readyState < HTMLMediaElement.HAVE_METADATA) {
-      await new Promise((resolve) => el.addEventListener('loadedmetadata', resolve, { once: true }));
+      await new Promise((resolve) => {
+        for (const e of ['loadedmetadata', 'error', 'emptied']) el.addEventListener(e, resolve, { once: true });
+      });
+      if (el.readyState < HTMLMediaElement.HAVE_METADATA) return false;
     }
     // 'emptied': the video was replaced mid-seek; 'seeked' would never come.
     const seeked = new Promise((resolve) => {

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { collectConsole, launchChromium, startDevServer, type LaunchedBrowser, type Page } from '../support/browser.ts';
 import { REPO_ROOT } from '../support/reference.ts';
+import makeVideos, { VIDEO_FIXTURES_DIR } from '../../scripts/fixtures/videos.ts';
 
 const VIDEO = join(REPO_ROOT, 'public', 'sample-video.mp4');
 /** The sample video is 20 s; every cited range below is inside it except the last point. */
@@ -59,6 +60,7 @@ async function openTraceAndVideo(raw = RAW) {
 }
 
 beforeAll(async () => {
+  await makeVideos();
   server = await startDevServer();
   browser = await launchChromium();
 });
@@ -235,6 +237,15 @@ describe('bad input', () => {
     expect(await page.textContent('[data-testid=drop-zone]')).toContain('dropped.mp4');
     const revoked = await page.evaluate((url) => fetch(url).then(() => false, () => true), first);
     expect(revoked).toBe(true);
+  });
+
+  it('says why when the browser cannot play a file named like a video, and stays usable', async () => {
+    await page.setInputFiles('[data-testid=video-input]', join(VIDEO_FIXTURES_DIR, 'not-a-video.mp4'));
+    await page.waitForSelector('[data-testid=player-failure]');
+    expect(await page.textContent('[data-testid=player-failure]')).toContain('This browser cannot play "not-a-video.mp4"');
+    await page.setInputFiles('[data-testid=video-input]', VIDEO);
+    await page.waitForFunction(() => (document.querySelector('[data-testid=player]') as HTMLVideoElement).duration > 0);
+    expect(await page.isVisible('[data-testid=player-failure]')).toBe(false);
   });
 
   it('refuses malformed and hostile trace files with a clear message, keeping the trace on screen', async () => {
