@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { exportFileName, importTrace, toTraceJson, toWebVtt, TRACE_FORMAT, TraceImportError, type TraceMeta } from './trace-export.ts';
 import { parseTrace } from './trace-parser.ts';
@@ -100,5 +101,17 @@ describe('exportFileName', () => {
   it('derives a safe name from the video', () => {
     expect(exportFileName('my clip (1).mp4', '.trace.json')).toBe('my_clip_1_.trace.json');
     expect(exportFileName(undefined, '.vtt')).toBe('rewatch.vtt');
+  });
+});
+
+describe('the example trace shipped in public/', () => {
+  it('imports, with every cited time inside the 20-second sample video', () => {
+    const source = readFileSync(new URL('../../public/sample-trace.json', import.meta.url), 'utf8');
+    const trace = importTrace('sample-trace.json', source);
+    expect(trace.video).toEqual({ name: 'sample-video.mp4', duration: 20 });
+    expect(trace.steps.at(-1)).toMatchObject({ kind: 'answer', choice: 'B' });
+    const times = trace.steps.flatMap((s) => s.times);
+    expect(times.length).toBeGreaterThan(3);
+    for (const t of times) expect(t.end ?? t.start).toBeLessThanOrEqual(20);
   });
 });

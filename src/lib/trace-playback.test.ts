@@ -15,6 +15,18 @@ describe('planPlayback', () => {
     ]);
   });
 
+  it("leaves out an observation's times inside the range (or at the moment) its action re-watched", () => {
+    const steps = parseTrace(
+      '<action>re-watch 00:04-00:06</action><observation>At 00:05 it turns green; at 00:06 it stops.</observation>' +
+        '<action>look at 00:07</action><observation>Still at 00:07, moving by 00:07.5.</observation>',
+    );
+    expect(planPlayback(steps, 20).map((s) => [s.step, s.start, s.end])).toEqual([
+      [0, 4, 6],
+      [2, 7, 10],
+      [3, 7.5, 10.5],
+    ]);
+  });
+
   it('clamps ranges that run past the end and leaves out moments after it', () => {
     const steps = parseTrace('<action>see 00:08-00:20 and 00:30</action>');
     expect(planPlayback(steps, 10)).toEqual([{ step: 0, start: 8, end: 10, caption: 'see 00:08-00:20 and 00:30', clamped: true }]);

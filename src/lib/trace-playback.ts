@@ -2,7 +2,7 @@
  * The plan for "Play trace": every cited moment of a trace, in the order the model cited it, as a segment
  * of the video to play with a caption. Pure: the player state walks the plan.
  */
-import { clampTime } from './timestamps.ts';
+import { clampTime, type TimeRef } from './timestamps.ts';
 import type { TraceStep } from './trace-parser.ts';
 
 /** How long a single cited moment (`01:10`, not a range) plays, seconds. */
@@ -28,21 +28,26 @@ function partnerOf(steps: TraceStep[], index: number, dir: 1 | -1, want: 'action
   return undefined;
 }
 
-const key = (start: number, end: number | undefined) => `${start}-${end ?? ''}`;
+/** True when `ref` lies inside one of `ranges` (an observation pointing into the range its action re-watched). */
+function inside(ref: TimeRef, ranges: TimeRef[]): boolean {
+  return ranges.some((r) => ref.start >= r.start && (ref.end ?? ref.start) <= (r.end ?? r.start));
+}
 
 /**
  * Segments for a video of `duration` seconds. Moments starting at or past the end are left out (their chips
- * are flagged instead); an observation repeating its action's times adds nothing.
+ * are flagged instead); an observation's times inside the range its action re-watched add nothing (the action's
+ * segment already shows them), nor does a time cited twice by one step.
  */
 export function planPlayback(steps: TraceStep[], duration: number): PlaybackSegment[] {
   const segments: PlaybackSegment[] = [];
   steps.forEach((step, index) => {
     const observation = step.kind === 'action' ? partnerOf(steps, index, 1, 'observation') : undefined;
     const action = step.kind === 'observation' ? partnerOf(steps, index, -1, 'action') : undefined;
-    const played = new Set(action?.times.map((t) => key(t.start, t.end)));
+    const played = new Set<string>();
     for (const ref of step.times) {
-      if (played.has(key(ref.start, ref.end))) continue;
-      played.add(key(ref.start, ref.end));
+      const key = `${ref.start}-${ref.end}`;
+      if (played.has(key) || (action && inside(ref, action.times))) continue;
+      played.add(key);
       const { start, end, clamped } = clampTime(ref, duration);
       if (duration > 0 && start >= duration) continue;
       const stop = end !== undefined && end > start ? end : start + POINT_SECONDS;

@@ -91,14 +91,29 @@ export class Session {
     return true;
   }
 
+  /** A file shipped in public/ (the sample video, the example trace). */
+  async #shipped(name: string, type: string): Promise<File> {
+    const response = await fetch(`${import.meta.env.BASE_URL}${name}`);
+    if (!response.ok) throw new Error(`HTTP ${response.status}`);
+    return new File([await response.blob()], name, { type });
+  }
+
   /** The synthetic sample video shipped with the app (public/sample-video.mp4). */
   async openSample() {
     try {
-      const response = await fetch(`${import.meta.env.BASE_URL}sample-video.mp4`);
-      if (!response.ok) throw new Error(`HTTP ${response.status}`);
-      this.openVideo(new File([await response.blob()], 'sample-video.mp4', { type: 'video/mp4' }));
+      this.openVideo(await this.#shipped('sample-video.mp4', 'video/mp4'));
     } catch (e) {
       this.#error = `The sample video could not be loaded (${(e as Error).message}).`;
+    }
+  }
+
+  /** The sample video with a hand-written example trace, to try playback without a model. */
+  async openExample() {
+    try {
+      if (this.#video?.name !== 'sample-video.mp4') this.openVideo(await this.#shipped('sample-video.mp4', 'video/mp4'));
+      await this.importFile(await this.#shipped('sample-trace.json', 'application/json'));
+    } catch (e) {
+      this.#error = `The example could not be loaded (${(e as Error).message}).`;
     }
   }
 

@@ -169,6 +169,19 @@ describe('an imported trace drives the player', () => {
   });
 });
 
+describe('the example', () => {
+  it('opens the sample video with the example trace, labelled as hand-written, ready to play', async () => {
+    await page.click('text=see an example');
+    await page.waitForSelector('[data-testid=trace-step][data-kind=answer]');
+    await page.waitForFunction(() => (document.querySelector('[data-testid=player]') as HTMLVideoElement | null)?.duration === 20);
+    expect(await page.textContent('[data-testid=drop-zone]')).toContain('sample-video.mp4');
+    expect(await page.textContent('.trace')).toContain('Hand-written example');
+    expect(await page.textContent('[data-testid=answer]')).toContain('B');
+    expect(await page.isEnabled('[data-testid=play-trace]')).toBe(true);
+    expect(await page.isVisible('[data-testid=notice]')).toBe(false);
+  });
+});
+
 describe('export and import', () => {
   it('exports JSON that re-imports to the same steps, and WebVTT with a cue per cited segment', async () => {
     await openTraceAndVideo();
