@@ -1,0 +1,58 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createAppServer, resolveStaticPath } from './serve.ts';
+
+let root: string;
+let base: string;
+let server: ReturnType<typeof createAppServer>;
+
+beforeAll(async () => {
+  root = mkdtempSync(join(tmpdir(), 'rewatch-serve-'));
+  mkdirSync(join(root, 'assets'));
+  writeFileSync(join(root, 'index.html'), '<!doctype html>');
+  writeFileSync(join(root, 'assets', 'app-1234.js'), 'export {}');
+  writeFileSync(join(root, 'ort.wasm'), new Uint8Array([0, 97, 115, 109]));
+  writeFileSync(join(root, 'ort.mjs'), 'export {}');
+  server = createAppServer(root);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+
+afterAll(async () => {
+  await new Promise((resolve) => server.close(resolve));
+  rmSync(root, { recursive: true, force: true });
+});
+
+describe('the npm start server', () => {
+  it('serves the app with cross-origin isolation headers', async () => {
+    const res = await fetch(`${base}/`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('text/html; charset=utf-8');
+    expect(res.headers.get('cross-origin-opener-policy')).toBe('same-origin');
+    expect(res.headers.get('cross-origin-embedder-policy')).toBe('require-corp');
+    expect(await res.text()).toBe('<!doctype html>');
+  });
+
+  it('gives .wasm and .mjs the MIME types browsers insist on, and caches hashed assets for good', async () => {
+    expect((await fetch(`${base}/ort.wasm`)).headers.get('content-type')).toBe('application/wasm');
+    expect((await fetch(`${base}/ort.mjs`)).headers.get('content-type')).toBe('text/javascript; charset=utf-8');
+    expect((await fetch(`${base}/assets/app-1234.js`)).headers.get('cache-control')).toContain('immutable');
+    expect((await fetch(`${base}/index.html`)).headers.get('cache-control')).toBe('no-cache');
+  });
+
+  it('answers 404 for missing files and paths leaving the root, 405 for writes', async () => {
+    expect((await fetch(`${base}/nope.js`)).status).toBe(404);
+    expect((await fetch(`${base}/%2e%2e/%2e%2e/etc/passwd`)).status).toBe(404);
+    expect((await fetch(`${base}/`, { method: 'POST' })).status).toBe(405);
+  });
+
+  it('resolves URL paths only inside the root', () => {
+    expect(resolveStaticPath('/srv/app', '/a/b.js?v=1')).toBe('/srv/app/a/b.js');
+    expect(resolveStaticPath('/srv/app', '/docs/')).toBe('/srv/app/docs/index.html');
+    expect(resolveStaticPath('/srv/app', '/../secret')).toBeNull();
+    expect(resolveStaticPath('/srv/app', '/%E0%A4%A')).toBeNull();
+  });
+});
