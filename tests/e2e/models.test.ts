@@ -270,3 +270,45 @@ describe('model folders from disk', () => {
     await page.close();
   });
 });
+
+describe('a lost GPU device', () => {
+  it('says so clearly; "Reload the model" gets a working model on a fresh device; the cache is intact', async () => {
+    const page = await openHarness();
+    // Keep a handle on the device ONNX Runtime creates in the inference worker, so the test can destroy it.
+    const worker = page.workers().find((w) => w.url().includes('inference.worker'));
+    if (!worker) throw new Error(`no inference worker among ${page.workers().map((w) => w.url())}`);
+    await worker.evaluate(() => {
+      const adapter = (globalThis as any).GPUAdapter.prototype;
+      const requestDevice = adapter.requestDevice;
+      adapter.requestDevice = async function (this: unknown, ...args: unknown[]) {
+        const device = await requestDevice.apply(this, args);
+        (globalThis as any).testDevice = device;
+        return device;
+      };
+    });
+    await selectTiny(page);
+    await page.locator('[data-testid=model-load]').click();
+    expect(await settledStatus(page), consoleLines.join('\n')).toMatch(/^Ready: Tiny test model.*WebGPU/);
+    const chat = (maxNewTokens: number) => page.evaluate(async (n) => {
+      const { inference } = (window as any).harness;
+      const result = await inference.chat({ messages: [{ role: 'user', content: 'Hello' }], visuals: [], maxNewTokens: n });
+      return result ? 'answered' : `${inference.error?.kind}: ${inference.error?.message}`;
+    }, maxNewTokens);
+    expect(await chat(4)).toBe('answered');
+
+    // A long run; the device goes once its first tokens have streamed.
+    const run = chat(2048);
+    await page.waitForFunction(() => (window as any).harness.inference.text.length > 0, null, { timeout: 120_000, polling: 100 });
+    await worker.evaluate(() => (globalThis as any).testDevice.destroy());
+    // The run fails: with 'device-lost' when the loss is noticed first, else with ORT's failed buffer read;
+    // from then on every call says the device was lost.
+    expect(await run).toMatch(/^(device-lost: The GPU device was lost|generation-failed: .*(OrtRun|GPU|[Bb]uffer))/);
+    expect(await chat(4)).toMatch(/^device-lost: The GPU device was lost/);
+    expect(await settledStatus(page, ['error'])).toMatch(/^Error: The GPU device was lost .*Reload the model/);
+    await page.locator('[data-testid=model-reload]').click();
+    expect(await settledStatus(page), consoleLines.join('\n')).toMatch(/^Ready: Tiny test model.*WebGPU/);
+    expect(await chat(4)).toBe('answered');
+    await expectTinyIntact(page);
+    await page.close();
+  });
+});
