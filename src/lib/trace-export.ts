@@ -190,12 +190,17 @@ function fromJson(source: string): ImportedTrace {
   };
 }
 
+/** Refuses a file too large to be a trace, before anyone reads it into memory. */
+export function checkImportSize(bytes: number): void {
+  if (bytes > MAX_IMPORT_BYTES) fail(`This file is too large for a trace (at most ${MAX_IMPORT_BYTES / 1024 / 1024} MB).`);
+}
+
 /**
  * Reads an imported file: `.json` (or anything starting with `{`) as the app's JSON, anything else as raw
  * model output. Throws TraceImportError with a message for a person.
  */
 export function importTrace(fileName: string, source: string): ImportedTrace {
-  if (source.length > MAX_IMPORT_BYTES) fail(`This file is too large for a trace (at most ${MAX_IMPORT_BYTES / 1024 / 1024} MB).`);
+  checkImportSize(source.length);
   const isJson = /\.json$/i.test(fileName) || (!/\.txt$/i.test(fileName) && source.trimStart().startsWith('{'));
   if (isJson) return fromJson(source);
   if (!source.trim()) fail('This file is empty.');

@@ -3,7 +3,7 @@
  * import/export, and the message shown when something goes wrong. Components render this and call its
  * methods; they hold no state of their own beyond what is being typed.
  */
-import { exportFileName, importTrace, toTraceJson, toWebVtt, TraceImportError } from '../lib/trace-export.ts';
+import { checkImportSize, exportFileName, importTrace, toTraceJson, toWebVtt, TraceImportError } from '../lib/trace-export.ts';
 import { stepColors } from '../lib/step-colors.ts';
 import { planPlayback } from '../lib/trace-playback.ts';
 import { AskRun } from './ask-run.svelte.ts';
@@ -134,7 +134,7 @@ export class Session {
       return;
     }
     try {
-      if (file.size > 2 * 1024 * 1024) throw new TraceImportError('This file is too large for a trace (at most 2 MB).');
+      checkImportSize(file.size);
       const trace = importTrace(file.name, await file.text());
       this.playback.stop();
       this.trace.load(trace);
