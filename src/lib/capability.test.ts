@@ -16,7 +16,8 @@ describe('capability', () => {
   it('picks q4f16 with shader-f16 and q4 without', () => {
     expect(chooseDtype(rewatch.dtypes, ['shader-f16'])).toBe('q4f16');
     expect(chooseDtype(rewatch.dtypes, [])).toBe('q4');
-    expect(chooseDtype(tiny.dtypes, ['shader-f16'])).toBe('q4');
+    expect(chooseDtype(['fp32', 'q4'], ['shader-f16'])).toBe('q4');
+    expect(chooseDtype(['fp16', 'fp32'], [])).toBe('fp32');
   });
 
   it('says a discrete GPU may run the 7B but that its memory is unknown', () => {

@@ -12,6 +12,7 @@ import type { Device, ModelDtype, ModelSource } from '../lib/inference-protocol.
 import { CATALOG, catalogEntry, weightBytes, type CatalogEntry } from '../lib/model-catalog.ts';
 import { findCachedModel } from '../lib/model-cache.ts';
 import { registerServiceWorker } from '../lib/offline.ts';
+import type { FolderFile } from '../lib/dropped-folder.ts';
 import { isHtml } from '../lib/model-download.ts';
 import { pickedFolder, type PickedFolder } from '../lib/picked-folder.ts';
 import { CapabilityState } from './capability.svelte.ts';
@@ -146,12 +147,12 @@ export class ModelsState {
     await this.#load({ label: record.name, source, dtype: record.dtype }, entry ? this.#device(entry) : 'auto');
   }
 
-  /** Loads a converted model folder picked from disk; its files never leave the machine. */
-  async loadFolder(files: File[]): Promise<void> {
+  /** Loads a converted model folder picked or dropped from disk (paths start with the folder's name); its files never leave the machine. */
+  async loadFolder(files: FolderFile[]): Promise<void> {
     this.#error = null;
     let folder: PickedFolder;
     try {
-      folder = pickedFolder(files.map((file) => ({ path: file.webkitRelativePath || file.name, file })), this.capability.report?.adapter?.features ?? []);
+      folder = pickedFolder(files, this.capability.report?.adapter?.features ?? []);
     } catch (error) {
       this.#error = error instanceof Error ? error.message : String(error);
       return;

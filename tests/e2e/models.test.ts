@@ -11,12 +11,13 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import makeModelFixtures, { MODEL_FIXTURES_URL, modelFixtureDir } from '../../scripts/fixtures/models.ts';
 import { planFiles } from '../../src/lib/download-plan.ts';
+import type { ModelDtype } from '../../src/lib/inference-protocol.ts';
 import { collectConsole, launchChromium, startDevServer, type LaunchedBrowser, type Page } from '../support/browser.ts';
 
 const TINY = 'qwen2_5_vl_tiny';
 const TINY_ID = 'qwen2.5-vl-tiny';
 /** SwiftShader has no shader-f16, so the capability check picks q4 for the tiny model. */
-const DTYPE = 'q4';
+const DTYPE: ModelDtype = 'q4';
 
 let browser: LaunchedBrowser;
 let server: Awaited<ReturnType<typeof startDevServer>>;
@@ -26,7 +27,7 @@ let consoleLines: string[] = [];
 const tinyDir = () => modelFixtureDir(TINY);
 const folderUrl = () => `${server.url}${MODEL_FIXTURES_URL}/${TINY}/`;
 /** The files the tiny model's q4 download stores (the optional ones the fixture has). */
-function tinyFiles(dtype = DTYPE): { path: string; bytes: number }[] {
+function tinyFiles(dtype: ModelDtype = DTYPE): { path: string; bytes: number }[] {
   const config = JSON.parse(readFileSync(join(tinyDir(), 'config.json'), 'utf8'));
   return planFiles(config, dtype).flatMap((f) => {
     try {
