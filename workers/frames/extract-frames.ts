@@ -2,7 +2,8 @@
  * Decodes only the planned frames of a video, in one forward pass over their sorted times (mediabunny's
  * samplesAtTimestamps decodes each packet at most once and skips whole groups of pictures that hold no planned
  * frame), and brings each to the model's RGB input. Memory stays bounded: mediabunny keeps at most a handful
- * of decoded frames queued ahead of this loop, and each is closed as soon as its RGB copy exists.
+ * of decoded frames queued ahead of this loop, each is closed as soon as its pixels are copied out, and at
+ * most a few copies wait for conversion.
  */
 import { EncodedPacketSink, VideoSampleSink, type InputVideoTrack, type VideoSample } from 'mediabunny';
 import { FramesError } from '../../src/lib/frames-error.ts';
@@ -10,6 +11,7 @@ import type { ExtractedFrames, ExtractOptions, ExtractProgress } from '../../src
 import { smartResize } from '../../src/lib/smart-resize.ts';
 import { planFrames } from '../../src/lib/video-sampling.ts';
 import { classifyReadError } from './classify-error.ts';
+import type { ConvertPool } from './convert-pool.ts';
 import { frameToRgb } from './frame-to-rgb.ts';
 import { openVideo } from './open-video.ts';
 
@@ -45,6 +47,7 @@ export async function extractFrames(
   options: ExtractOptions,
   signal: AbortSignal,
   counter: FrameCounter,
+  pool: ConvertPool,
   onProgress?: (p: ExtractProgress) => void,
 ): Promise<ExtractedFrames> {
   const cancelled = new Promise<never>((_, reject) => {
@@ -66,12 +69,15 @@ export async function extractFrames(
       throw error;
     }
     const size = smartResize(info.height, info.width, { minPixels: options.minPixels, maxPixels: options.maxPixels });
-    const toRgb = frameToRgb(options.resize ?? 'bicubic', size.width, size.height, await video.track.getColorSpace());
+    const toRgb = frameToRgb(options.resize ?? 'bicubic', size.width, size.height, await video.track.getColorSpace(), pool);
     const tolerance = TIMESTAMP_TOLERANCE_FRAMES / info.fps;
     const queryTimes = plan.times.map((t) => firstTimestamp + t + tolerance);
 
-    const frames: Uint8Array[] = [];
+    const frames = new Array<Uint8Array>(plan.count);
     const timestamps: number[] = [];
+    // Frames still converting, oldest first; bounded, so decoding never runs far ahead of conversion.
+    const converting: Promise<void>[] = [];
+    let converted = 0;
     const samples = new VideoSampleSink(video.track).samplesAtTimestamps(queryTimes);
     let pending: Promise<IteratorResult<VideoSample | null>> | null = null;
     try {
@@ -83,16 +89,24 @@ export async function extractFrames(
         const sample = next.value;
         if (!sample) throw await missingFrameError(video.track, queryTimes[i], plan.times[i]);
         counter.open++;
+        let taken;
         try {
-          frames.push(await toRgb(sample));
+          taken = await toRgb(sample);
           timestamps.push(sample.timestamp - firstTimestamp);
         } finally {
           sample.close();
           counter.open--;
         }
+        const job = taken.rgb.then((rgb) => {
+          frames[i] = rgb;
+          onProgress?.({ done: ++converted, total: plan.count });
+        });
+        job.catch(() => {}); // awaited below; this only keeps a failure from counting as unhandled meanwhile
+        converting.push(job);
+        if (converting.length > pool.size + 1) await Promise.race([converting.shift()!, cancelled]);
         if (signal.aborted) await cancelled;
-        onProgress?.({ done: i + 1, total: plan.count });
       }
+      await Promise.race([Promise.all(converting), cancelled]);
     } catch (error) {
       throw classifyReadError(error);
     } finally {

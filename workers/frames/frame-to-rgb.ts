@@ -1,19 +1,58 @@
 /**
  * Brings one decoded frame to the model's input: upright (rotation and flip applied), RGB uint8
  * [height][width][3], at the smart_resize size. Two ways (see FrameResize in src/lib/frames-protocol.ts); the
- * benchmark (scripts/bench-frames.ts) measures both.
+ * benchmark (scripts/bench-frames.ts) measures both. The 'bicubic' way only copies the pixels out of the
+ * decoder here and does the CPU work in a pool of helper workers, so decoding never waits for it.
  */
 import type { VideoSample } from 'mediabunny';
 import type { FrameResize } from '../../src/lib/frames-protocol.ts';
 import { resizeRgb } from '../../src/lib/image-resize.ts';
-import { isYuvFormat, yuvTables, yuvToRgb } from './yuv-to-rgb.ts';
+import type { ConvertPool } from './convert-pool.ts';
+import { isYuvFormat, yuvToRgb, type YuvFormat, type YuvTables } from './yuv-to-rgb.ts';
 
-/** Converts samples of one video to RGB at one size; reuses its scratch memory between frames. */
-export type FrameToRgb = (sample: VideoSample) => Promise<Uint8Array>;
+/**
+ * Converts samples of one video to RGB at one size. Resolves once the sample's pixels have been taken (the
+ * caller may close it then) to `rgb`, which resolves when the frame is converted.
+ */
+export type FrameToRgb = (sample: VideoSample) => Promise<{ rgb: Promise<Uint8Array> }>;
 
-/** @param colorSpace the stream's tagged colour space (the track's, not the decoder's guess) */
-export function frameToRgb(resize: FrameResize, width: number, height: number, colorSpace: VideoColorSpaceInit): FrameToRgb {
-  return resize === 'canvas' ? viaCanvas(width, height) : viaBicubic(width, height, colorSpace);
+/**
+ * @param colorSpace the stream's tagged colour space (the track's, not the decoder's guess)
+ * @param pool where 'bicubic' conversions run
+ */
+export function frameToRgb(resize: FrameResize, width: number, height: number, colorSpace: VideoColorSpaceInit, pool: ConvertPool): FrameToRgb {
+  return resize === 'canvas' ? viaCanvas(width, height) : viaBicubic(width, height, colorSpace, pool);
+}
+
+/** A decoded frame's pixels copied out of the decoder, as they travel to a helper worker. */
+export interface CapturedFrame {
+  data: Uint8Array;
+  /** Offset and stride of each plane (one plane for RGBX). */
+  layout: PlaneLayout[];
+  /** YUV as decoded, or RGBX from the browser's conversion (10-bit and RGB frames). */
+  format: YuvFormat | 'RGBX';
+  width: number;
+  height: number;
+  rotation: number;
+  flip: boolean;
+}
+
+/** Copies a frame's pixels out (a native copy), so it can be closed before it is converted. */
+export async function captureFrame(sample: VideoSample): Promise<CapturedFrame> {
+  const { width, height } = sample.visibleRect;
+  const yuv = isYuvFormat(sample.format);
+  const data = new Uint8Array(yuv ? sample.allocationSize() : width * height * 4);
+  const layout = await sample.copyTo(data, yuv ? {} : { format: 'RGBX' });
+  return { data, layout, format: yuv ? (sample.format as YuvFormat) : 'RGBX', width, height, rotation: sample.rotation, flip: sample.flip };
+}
+
+/** Full-size RGB as ffmpeg converts it (yuv-to-rgb.ts), turned upright, then the training resize. */
+export function capturedToRgb(frame: CapturedFrame, tables: YuvTables, width: number, height: number): Uint8Array {
+  const { data, layout, format, width: w, height: h } = frame;
+  const upright = format === 'RGBX'
+    ? orientToRgb(data, w, h, 4, frame.rotation, frame.flip)
+    : orientToRgb(yuvToRgb(data, layout, format, w, h, tables), w, h, 3, frame.rotation, frame.flip);
+  return resizeRgb(upright.data, upright.width, upright.height, width, height);
 }
 
 /**
@@ -51,24 +90,11 @@ export function orientToRgb(src: Uint8Array | Uint8ClampedArray, w: number, h: n
   return { data: out, width: outW, height: outH };
 }
 
-/**
- * Full-size RGB converted here as ffmpeg would (yuv-to-rgb.ts), then the training resize on the CPU. Frames
- * in other formats (10-bit, RGB) take the browser's conversion.
- */
-function viaBicubic(width: number, height: number, colorSpace: VideoColorSpaceInit): FrameToRgb {
-  const tables = yuvTables(colorSpace);
-  let scratch = new Uint8Array(0);
+/** Captures here, converts in the pool (the default, training-faithful way). */
+function viaBicubic(width: number, height: number, colorSpace: VideoColorSpaceInit, pool: ConvertPool): FrameToRgb {
   return async (sample) => {
-    const { width: w, height: h } = sample.visibleRect;
-    const format = sample.format;
-    const yuv = isYuvFormat(format);
-    const size = yuv ? sample.allocationSize() : w * h * 4;
-    if (scratch.length < size) scratch = new Uint8Array(size);
-    const rgb = yuv
-      ? yuvToRgb(scratch, await sample.copyTo(scratch), format, w, h, tables)
-      : (await sample.copyTo(scratch, { format: 'RGBX' }), orientToRgb(scratch, w, h, 4, 0, false).data);
-    const upright = orientToRgb(rgb, w, h, 3, sample.rotation, sample.flip);
-    return resizeRgb(upright.data, upright.width, upright.height, width, height);
+    const frame = await captureFrame(sample);
+    return { rgb: pool.convert(frame, colorSpace, width, height) };
   };
 }
 
@@ -82,6 +108,6 @@ function viaCanvas(width: number, height: number): FrameToRgb {
   context.imageSmoothingQuality = 'high';
   return async (sample) => {
     sample.draw(context, 0, 0, width, height);
-    return orientToRgb(context.getImageData(0, 0, width, height).data, width, height, 4, 0, false).data;
+    return { rgb: Promise.resolve(orientToRgb(context.getImageData(0, 0, width, height).data, width, height, 4, 0, false).data) };
   };
 }

@@ -6,6 +6,7 @@
 import { expose, releaseProxy, transfer, type Remote } from 'comlink';
 import { FramesError } from '../../src/lib/frames-error.ts';
 import type { ExtractedFrames, ExtractOptions, ExtractProgress, FramesApi, FramesOutcome, VideoInfo } from '../../src/lib/frames-protocol.ts';
+import { ConvertPool } from './convert-pool.ts';
 import { extractFrames, type FrameCounter } from './extract-frames.ts';
 import { openVideo } from './open-video.ts';
 
@@ -22,6 +23,7 @@ async function outcome<T>(work: () => Promise<T>): Promise<FramesOutcome<T>> {
 class FramesWorker implements FramesApi {
   readonly #running = new Set<AbortController>();
   readonly #counter: FrameCounter = { open: 0 };
+  #pool: ConvertPool | null = null;
 
   async probe(file: Blob): Promise<FramesOutcome<VideoInfo>> {
     return outcome(async () => {
@@ -35,7 +37,9 @@ class FramesWorker implements FramesApi {
     const job = new AbortController();
     this.#running.add(job);
     try {
-      const result = await outcome(() => extractFrames(file, options, job.signal, this.#counter, onProgress));
+      this.#pool ??= new ConvertPool();
+      const pool = this.#pool;
+      const result = await outcome(() => extractFrames(file, options, job.signal, this.#counter, pool, onProgress));
       return result.ok ? transfer(result, result.value.frames.map((f) => f.buffer)) : result;
     } finally {
       this.#running.delete(job);
