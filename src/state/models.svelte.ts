@@ -9,7 +9,7 @@ import type { CachedModel } from '../lib/download-plan.ts';
 import { sourceFolderUrl } from '../lib/download-plan.ts';
 import { assessCapability, chooseDtype, type CapabilityVerdict } from '../lib/capability.ts';
 import type { Device, ModelDtype, ModelSource } from '../lib/inference-protocol.ts';
-import { CATALOG, catalogEntry, weightBytes, type CatalogEntry } from '../lib/model-catalog.ts';
+import { CATALOG, catalogEntry, weightBytes, type CatalogEntry, type CatalogSource } from '../lib/model-catalog.ts';
 import { findCachedModel } from '../lib/model-cache.ts';
 import { registerServiceWorker } from '../lib/offline.ts';
 import type { FolderFile } from '../lib/dropped-folder.ts';
@@ -36,6 +36,8 @@ export class ModelsState {
   #phase = $state<'idle' | 'downloading' | 'loading'>('idle');
   #error = $state<string | null>(null);
   #last = $state.raw<LoadTarget | null>(null);
+  /** Folder URLs the user gave for catalog entries hosted elsewhere than the catalog says. */
+  #hostedAt = $state.raw<Record<string, string>>({});
 
   constructor(inference: InferenceClient) {
     this.#inference = inference;
@@ -98,11 +100,34 @@ export class ModelsState {
     this.#selectedId = catalogEntry(id).id;
   }
 
+  /** Where an entry's files are: the catalog's source, or the folder URL the user gave for it. */
+  sourceOf(entry: CatalogEntry): CatalogSource {
+    const url = this.#hostedAt[entry.id];
+    return url ? { kind: 'url', url } : entry.source;
+  }
+
+  /** Uses a converted model hosted at `url` (any server with CORS) for an entry. */
+  async hostAt(id: string, url: string): Promise<void> {
+    const entry = catalogEntry(id);
+    try {
+      const absolute = new URL(url, location.href);
+      if (absolute.protocol !== 'https:' && absolute.protocol !== 'http:') throw new TypeError('not an http(s) URL');
+      this.#hostedAt = { ...this.#hostedAt, [id]: absolute.href };
+    } catch (error) {
+      this.#error = `"${url}" is not a folder URL: ${error instanceof Error ? error.message : String(error)}`;
+      return;
+    }
+    this.#error = null;
+    this.#availability = { ...this.#availability, [id]: 'checking' };
+    this.#availability = { ...this.#availability, [id]: await this.#locate(entry) };
+  }
+
   async #locate(entry: CatalogEntry): Promise<Availability> {
-    const folderUrl = sourceFolderUrl(entry.source, location.href);
+    const source = this.sourceOf(entry);
+    const folderUrl = sourceFolderUrl(source, location.href);
     const dtype = this.#dtypeFor(entry);
     if (await findCachedModel(folderUrl, dtype)) return 'cached';
-    if (entry.source.kind === 'hub') return 'missing';
+    if (source.kind === 'hub') return 'missing';
     try {
       const response = await fetch(`${folderUrl}config.json`, { cache: 'no-store' });
       return response.ok && !isHtml(response) ? 'on-server' : 'missing';
@@ -124,7 +149,8 @@ export class ModelsState {
     const entry = catalogEntry(id);
     this.#selectedId = entry.id;
     const dtype = this.#dtypeFor(entry);
-    const folderUrl = sourceFolderUrl(entry.source, location.href);
+    const source = this.sourceOf(entry);
+    const folderUrl = sourceFolderUrl(source, location.href);
     this.#error = null;
     this.#phase = 'downloading';
     try {
@@ -136,14 +162,14 @@ export class ModelsState {
       this.#phase = 'idle';
       this.#availability = { ...this.#availability, [entry.id]: await this.#locate(entry) };
     }
-    await this.#load({ label: entry.name, source: entry.source, dtype }, this.#device(entry));
+    await this.#load({ label: entry.name, source, dtype }, this.#device(entry));
   }
 
   /** Loads a model already in the cache (works offline). */
   async loadCached(record: CachedModel): Promise<void> {
     this.#error = null;
-    const entry = CATALOG.find((e) => sourceFolderUrl(e.source, location.href) === record.folderUrl);
-    const source: ModelSource = entry?.source ?? { kind: 'url', url: record.folderUrl };
+    const entry = CATALOG.find((e) => sourceFolderUrl(this.sourceOf(e), location.href) === record.folderUrl);
+    const source: ModelSource = entry ? this.sourceOf(entry) : { kind: 'url', url: record.folderUrl };
     await this.#load({ label: record.name, source, dtype: record.dtype }, entry ? this.#device(entry) : 'auto');
   }
 

@@ -313,3 +313,23 @@ describe('a lost GPU device', () => {
     await page.close();
   });
 });
+
+describe('a model hosted elsewhere', () => {
+  it('checks a folder URL the user gives for an entry, and refuses one that is not http(s)', async () => {
+    const page = await openHarness();
+    await selectTiny(page);
+    const entry = page.locator(`[data-testid=model-entry][data-id="${TINY_ID}"]`);
+    await page.locator('[data-testid=model-host-url]').fill(`${server.url}/models/nowhere/`);
+    await page.locator('[data-testid=model-host-url]').press('Enter');
+    await page.waitForFunction((id) => document.querySelector(`[data-testid=model-entry][data-id="${id}"]`)?.getAttribute('data-availability') === 'missing', TINY_ID);
+    await page.locator('[data-testid=model-host-url]').fill(`${server.url}${MODEL_FIXTURES_URL}/qwen2_5_vl_tiny_untied/`);
+    await page.locator('[data-testid=model-host-url]').press('Enter');
+    await page.waitForFunction((id) => document.querySelector(`[data-testid=model-entry][data-id="${id}"]`)?.getAttribute('data-availability') === 'on-server', TINY_ID);
+    expect(await entry.innerText()).toContain('/qwen2_5_vl_tiny_untied/');
+    await page.locator('[data-testid=model-host-url]').evaluate((el: HTMLInputElement) => (el.type = 'text'));
+    await page.locator('[data-testid=model-host-url]').fill('ftp://example.org/model/');
+    await page.locator('[data-testid=model-host-url]').press('Enter');
+    expect(await settledStatus(page, ['error'])).toMatch(/"ftp:\/\/example\.org\/model\/" is not a folder URL: not an http\(s\) URL/);
+    await page.close();
+  });
+});
