@@ -1,5 +1,10 @@
+import { statSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CATALOG, catalogEntry, formatBytes, memoryEstimate, onnxPath, parameterCounts, weightBytes } from './model-catalog.ts';
+import { modelFixtureDir } from '../../scripts/fixtures/models.ts';
+import { CATALOG, SESSIONS, catalogEntry, formatBytes, memoryEstimate, onnxPath, parameterCounts, weightBytes } from './model-catalog.ts';
+
+const TINY_DIR = modelFixtureDir('qwen2_5_vl_tiny');
 
 const total = (id: string) => {
   const p = parameterCounts(catalogEntry(id).architecture);
@@ -18,6 +23,17 @@ describe('model catalog', () => {
     expect(weightBytes(e, 'q4f16') / 1e9).toBeCloseTo(5.45, 1);
     expect(weightBytes(e, 'q4')).toBeGreaterThan(weightBytes(e, 'q4f16'));
     expect(formatBytes(weightBytes(e, 'q4f16'))).toMatch(/^5\.\d\d GB$/);
+  });
+
+  it('matches the graphs the converter wrote for the tiny model (a tied lm_head is stored in the decoder too)', () => {
+    const tiny = catalogEntry('qwen2.5-vl-tiny');
+    for (const dtype of tiny.dtypes) {
+      // `npm test` makes the fixtures first; the files also hold graph structure, so they are a little larger.
+      const onFiles = SESSIONS.reduce((sum, s) => sum + statSync(join(TINY_DIR, onnxPath(s, dtype))).size, 0);
+      const ratio = weightBytes(tiny, dtype) / onFiles;
+      expect(ratio, dtype).toBeGreaterThan(0.95);
+      expect(ratio, dtype).toBeLessThanOrEqual(1);
+    }
   });
 
   it('estimates memory with the KV cache of the full ReWatch context', () => {

@@ -102,19 +102,28 @@ export function parameterCounts({ text: t, vision: v }: CatalogEntry['architectu
   return { matmul, embedding: t.vocab * t.hiddenSize, other: textOther + visionOther + patchEmbed + mergerOther };
 }
 
-/** Bits per parameter as stored. 4-bit: block 32 with one scale per block (fp16 scales for q4f16, fp32 for q4). */
+/**
+ * Bits per parameter as the converter stores them (models/converter/dtypes.ts). 4-bit: block 32 with one scale
+ * per block, in the activation type (fp16 for q4f16, fp32 for q4); everything unquantized, the embedding table
+ * included, is in the activation type.
+ */
 const BITS: Record<ModelDtype, { matmul: number; embedding: number; other: number }> = {
   fp32: { matmul: 32, embedding: 32, other: 32 },
   fp16: { matmul: 16, embedding: 16, other: 16 },
-  q4: { matmul: 4 + 32 / 32, embedding: 16, other: 32 },
+  q4: { matmul: 4 + 32 / 32, embedding: 32, other: 32 },
   q4f16: { matmul: 4 + 16 / 32, embedding: 16, other: 16 },
 };
 
-/** Bytes of all weights of one dtype (the download size, give or take graph structure and tokenizer). */
+/**
+ * Bytes of all weights of one dtype (the download, less tokenizer and configs). A tied lm_head is stored
+ * twice: as the embedding table in embed_tokens and as a (quantized) MatMul in the decoder.
+ */
 export function weightBytes(entry: CatalogEntry, dtype: ModelDtype): number {
   const p = parameterCounts(entry.architecture);
+  const t = entry.architecture.text;
+  const matmul = p.matmul + (t.tiedEmbeddings ? t.vocab * t.hiddenSize : 0);
   const b = BITS[dtype];
-  return Math.ceil((p.matmul * b.matmul + p.embedding * b.embedding + p.other * b.other) / 8);
+  return Math.ceil((matmul * b.matmul + p.embedding * b.embedding + p.other * b.other) / 8);
 }
 
 /** Bytes per activation element: the 'f16' dtypes compute in half precision, the others in float32. */
