@@ -2,6 +2,12 @@
  * The one <video> element: its clock as reactive state, and seeking / playing a range for the chips,
  * the timeline and trace playback. A newer seek or range supersedes an older one ("latest wins").
  */
+/** A range being played: where it ends, and how to tell its caller whether it got there. */
+interface PlayingRange {
+  end: number;
+  settle: (reached: boolean) => void;
+}
+
 export class PlayerState {
   #el: HTMLVideoElement | null = null;
   #time = $state(0);
@@ -11,7 +17,7 @@ export class PlayerState {
   /** Bumped by every seek/range so a superseded range knows it was interrupted. */
   #request = 0;
   /** The running range's end and how to settle it. */
-  #range: { end: number; settle: (reached: boolean) => void } | null = null;
+  #range: PlayingRange | null = null;
 
   get currentTime(): number {
     return this.#time;
@@ -86,9 +92,20 @@ export class PlayerState {
    */
   async playRange(start: number, end: number): Promise<boolean> {
     if (!(await this.seek(start))) return false;
-    const reached = new Promise<boolean>((settle) => (this.#range = { end, settle }));
+    let range: PlayingRange | undefined;
+    const reached = new Promise<boolean>((settle) => (range = this.#range = { end, settle }));
+    this.#watchFrames(range!);
     await this.play();
     return reached;
+  }
+
+  /** Checks the range's end on every presented frame: 'timeupdate' alone comes only every ~250 ms. */
+  #watchFrames(range: PlayingRange) {
+    this.#el?.requestVideoFrameCallback((_now, frame) => {
+      if (this.#range !== range) return;
+      if (frame.mediaTime >= range.end) this.#settle(true);
+      else this.#watchFrames(range);
+    });
   }
 
   /** Plays from here; a blocked autoplay (no user gesture yet) leaves it paused for the user to start. */
