@@ -1,15 +1,16 @@
 /**
- * Offline use of the built app (what `npm start` serves, with converted models under /models/): after one
- * visit that downloads the tiny model, the page reloaded with the network off opens from the service worker,
- * loads the cached model and streams an answer to a question about a video read from disk.
+ * The built app as `npm start` serves it (dist/ plus converted models under /models/). A model converted into
+ * models/rewatch-r1-7b/ is the default. After one visit that downloads the tiny model, the page reloaded with
+ * the network off opens from the service worker, loads the cached model and streams an answer to a question
+ * about a video read from disk.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'vite';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import makeModelFixtures from '../../scripts/fixtures/models.ts';
+import makeModelFixtures, { MODEL_FIXTURES_DIR, modelFixtureDir } from '../../scripts/fixtures/models.ts';
 import { modelRoute } from '../../scripts/model-route.ts';
 import { createAppServer } from '../../scripts/serve.ts';
 import { collectConsole, launchChromium, type LaunchedBrowser, type Page } from '../support/browser.ts';
@@ -19,6 +20,8 @@ const TINY_ID = 'qwen2.5-vl-tiny';
 const VIDEO = join(REPO_ROOT, 'public', 'sample-video.mp4');
 
 let outDir: string;
+/** Stands in for the repo's models/: the fixtures, and a "converted ReWatch-R1" (the tiny model's files). */
+let modelsDir: string;
 let server: Server;
 let url: string;
 let browser: LaunchedBrowser;
@@ -34,7 +37,11 @@ beforeAll(async () => {
   } finally {
     process.env.NODE_ENV = nodeEnv;
   }
-  server = createAppServer(outDir, [modelRoute(join(REPO_ROOT, 'models'))]);
+  modelsDir = mkdtempSync(join(tmpdir(), 'rewatch-models-dir-'));
+  symlinkSync(MODEL_FIXTURES_DIR, join(modelsDir, 'fixtures'));
+  mkdirSync(join(modelsDir, 'rewatch-r1-7b'));
+  cpSync(modelFixtureDir('qwen2_5_vl_tiny'), join(modelsDir, 'rewatch-r1-7b'), { recursive: true });
+  server = createAppServer(outDir, [modelRoute(modelsDir)]);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const address = server.address();
   if (!address || typeof address === 'string') throw new Error('app server has no port');
@@ -46,6 +53,7 @@ afterAll(async () => {
   await browser?.close();
   await new Promise((resolve) => server?.close(resolve));
   if (outDir) rmSync(outDir, { recursive: true, force: true });
+  if (modelsDir) rmSync(modelsDir, { recursive: true, force: true });
 });
 
 /** Waits until the model state is one of `states`; returns the status line. */
@@ -57,6 +65,16 @@ async function modelState(page: Page, states: string[]): Promise<string> {
 async function openModelDrawer(page: Page): Promise<void> {
   await page.locator('details:has([data-testid=model-status]) > summary').click();
 }
+
+it('makes a model converted into models/rewatch-r1-7b/ the default', async () => {
+  const page = await browser.context.newPage();
+  await page.goto(url);
+  const entry = page.locator('[data-testid=model-entry][data-id="rewatch-r1-7b"]');
+  await page.waitForFunction(() => document.querySelector('[data-testid=model-entry][data-id="rewatch-r1-7b"]')?.getAttribute('data-availability') === 'on-server', null, { timeout: 60_000, polling: 250 });
+  expect(await entry.locator('input[type=radio]').isChecked()).toBe(true);
+  expect(await page.locator('[data-testid=model-how-to-get]').count()).toBe(0);
+  await page.close();
+});
 
 it('after one visit, the page reloaded offline opens, loads the cached model and answers', async () => {
   const page = await browser.context.newPage();

@@ -103,6 +103,8 @@ describe('model management', () => {
     const choice = page.locator('[data-testid=capability-choice]');
     expect(await choice.getAttribute('data-verdict')).toBe('unsupported');
     expect(await page.locator('[data-testid=capability]').innerText()).toMatch(/buffer limit/);
+    // The dev server has no converted 7B: the page says how to make one.
+    expect(await page.locator('[data-testid=model-how-to-get]').innerText()).toMatch(/npm run convert -- --in <ReWatch-R1 checkpoint folder> --out models\/rewatch-r1-7b --dtype q4f16 --dtype q4/);
     await selectTiny(page);
     expect(await choice.getAttribute('data-verdict')).toBe('slow');
     expect(await choice.getAttribute('data-device')).toBe('webgpu');
