@@ -6,7 +6,7 @@
 import { sourceFolderUrl } from './download-plan.ts';
 import type { ExtractOptions } from './frames-protocol.ts';
 import type { GenerationOptions, ModelSource } from './inference-protocol.ts';
-import { CATALOG, catalogEntry, type FrameBudget } from './model-catalog.ts';
+import { CATALOG, catalogEntry, type CatalogEntry } from './model-catalog.ts';
 
 /** ReWatch-R1's sampling rate (its README). */
 export const SAMPLE_FPS = 2;
@@ -18,15 +18,15 @@ export interface RunSettings {
   generation: GenerationOptions;
 }
 
-function budgetOf(source: ModelSource, base: string): FrameBudget {
+/** The catalog entry a loaded model came from (none for a folder picked from disk). */
+export function catalogEntryOf(source: ModelSource, base: string): CatalogEntry | undefined {
   const folder = source.kind === 'files' ? null : sourceFolderUrl(source, base);
-  const entry = folder ? CATALOG.find((e) => sourceFolderUrl(e.source, base) === folder) : undefined;
-  return (entry ?? catalogEntry('rewatch-r1-7b')).frameBudget;
+  return folder ? CATALOG.find((e) => sourceFolderUrl(e.source, base) === folder) : undefined;
 }
 
 /** `base`: the page URL that relative model URLs are resolved against. Decoding is greedy. */
 export function runSettings(source: ModelSource, base: string): RunSettings {
-  const budget = budgetOf(source, base);
+  const budget = (catalogEntryOf(source, base) ?? catalogEntry('rewatch-r1-7b')).frameBudget;
   const pixels = budget.tokensPerTemporalStep * PIXELS_PER_TOKEN;
   return {
     frames: { fps: SAMPLE_FPS, maxFrames: budget.maxFrames, minPixels: pixels, maxPixels: pixels },

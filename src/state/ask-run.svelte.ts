@@ -6,7 +6,7 @@
 import { FramesError } from '../lib/frames-error.ts';
 import type { ExtractProgress } from '../lib/frames-protocol.ts';
 import type { ModelSource } from '../lib/inference-protocol.ts';
-import { runSettings } from '../lib/run-settings.ts';
+import { catalogEntryOf, runSettings } from '../lib/run-settings.ts';
 import type { FramesClient } from './frames-client.ts';
 import type { InferenceClient } from './inference-client.svelte.ts';
 import type { TraceState } from './trace.svelte.ts';
@@ -19,7 +19,10 @@ export interface RunInput {
   question: string;
 }
 
+/** The catalog's name for the model, else where it came from. */
 function modelName(source: ModelSource): string {
+  const entry = catalogEntryOf(source, location.href);
+  if (entry) return entry.name;
   if (source.kind === 'url') return source.url;
   if (source.kind === 'hub') return source.id;
   return source.name;
@@ -52,9 +55,6 @@ export class AskRun {
   }
   get modelReady(): boolean {
     return this.#inference.model !== null;
-  }
-  get stats() {
-    return this.#inference.stats;
   }
 
   /** Runs a question; resolves to a message for a person when it failed, else ''. */
