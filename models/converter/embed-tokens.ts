@@ -8,13 +8,39 @@ import { tableWeight, type FloatType } from './weights.ts';
 export interface EmbedTokensOptions {
   /** Type of the table and of inputs_embeds. */
   floatType: FloatType;
+  /** Split threshold (default MAX_TABLE_PART_BYTES). */
+  maxPartBytes?: number;
 }
+
+/**
+ * Tables above this are split into row blocks, each its own initializer: a tensor cannot span external
+ * data files, and browsers cap one ArrayBuffer near 2 GB (the 7B's float32 table is 2.2 GB).
+ */
+export const MAX_TABLE_PART_BYTES = 2 ** 30;
 
 export function buildEmbedTokens(ckpt: Checkpoint, cfg: QwenVLConfig, opts: EmbedTokensOptions): Graph {
   const g = new Graph('embed_tokens');
   const ids = g.input('input_ids', 'int64', ['batch_size', 'sequence_length']);
   const key = `${textKeys(ckpt).prefix}embed_tokens.weight`;
-  const embeds = g.scope('model', () => g.scope('embed_tokens', () => g.node('Gather', [g.weight(tableWeight(ckpt, key, opts.floatType)), ids], { axis: 0 })));
+  const [vocab, hidden] = ckpt.info(key).shape;
+  const rowsPerPart = Math.floor((opts.maxPartBytes ?? MAX_TABLE_PART_BYTES) / (hidden * (opts.floatType === 'float32' ? 4 : 2)));
+  const embeds = g.scope('model', () => g.scope('embed_tokens', () => {
+    if (vocab <= rowsPerPart) return g.node('Gather', [g.weight(tableWeight(ckpt, key, opts.floatType)), ids], { axis: 0 });
+    // Each part gathers with ids shifted into its range (others clamped to row 0), and its rows win where the id is its own.
+    let result = '';
+    for (let start = 0; start < vocab; start += rowsPerPart) {
+      const count = Math.min(rowsPerPart, vocab - start);
+      const part = g.weight(tableWeight(ckpt, key, opts.floatType, { start, count }));
+      const local = g.node('Sub', [ids, g.int64(start)], {}, { name: `Shift_${start}` });
+      const mine = g.node('And', [
+        g.node('GreaterOrEqual', [local, g.int64(0)], {}, { name: `From_${start}` }),
+        g.node('Less', [local, g.int64(count)], {}, { name: `Below_${start}` }),
+      ], {}, { name: `InPart_${start}` });
+      const rows = g.node('Gather', [part, g.node('Where', [mine, local, g.int64(0)], {}, { name: `Clamp_${start}` })], { axis: 0 }, { name: `Gather_${start}` });
+      result = start === 0 ? rows : g.node('Where', [g.node('Unsqueeze', [mine, g.int64([-1])], {}, { name: `Rows_${start}` }), rows, result], {}, { name: `Pick_${start}` });
+    }
+    return result;
+  }));
   g.output(embeds, 'inputs_embeds', opts.floatType, ['batch_size', 'sequence_length', cfg.text.hiddenSize]);
   return g;
 }

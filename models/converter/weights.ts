@@ -57,11 +57,16 @@ export function matmulWeight(ckpt: Checkpoint, key: string, type: FloatType): Ch
   };
 }
 
-/** A table kept in the checkpoint's [rows, cols] layout (embeddings for Gather). */
-export function tableWeight(ckpt: Checkpoint, key: string, type: FloatType): LazyTensor {
-  const [n, k] = shape2d(ckpt, key);
+/**
+ * Rows [start, start + count) of a table kept in the checkpoint's [rows, cols] layout (embeddings for
+ * Gather); the whole table when no range is given.
+ */
+export function tableWeight(ckpt: Checkpoint, key: string, type: FloatType, range?: { start: number; count: number }): LazyTensor {
+  const [rows, k] = shape2d(ckpt, key);
+  const first = range?.start ?? 0;
+  const n = range?.count ?? rows;
   return {
-    name: key,
+    name: range ? `${key}.rows_${first}` : key,
     type,
     dims: [n, k],
     bytes() {
@@ -70,7 +75,7 @@ export function tableWeight(ckpt: Checkpoint, key: string, type: FloatType): Laz
       const step = sliceRows(k);
       for (let r0 = 0; r0 < n; r0 += step) {
         const count = Math.min(step, n - r0);
-        out.set(floatBytes(ckpt.readFloat32Rows(key, r0, count), type), r0 * k * width);
+        out.set(floatBytes(ckpt.readFloat32Rows(key, first + r0, count), type), r0 * k * width);
       }
       return out;
     },
