@@ -30,8 +30,9 @@ export interface VideoInfo {
  *   training way: at most 4 uint8 levels apart, mean 0.46, 7.9% of values more than 1 level apart.
  * - 'canvas': drawn into an OffscreenCanvas at the target size by the browser (its own colour conversion,
  *   which takes BT.709 for untagged HD, and its own filter). Cheaper on the CPU (no full-size JavaScript
- *   pass; 1.2-1.8x faster end to end in the benchmark), but mean 7.1 levels and up to 108 apart, 27% of
- *   values more than 8 levels: frames the model was not trained on, hence not the default.
+ *   pass): 37.6 s vs 47.1 s for those 192 frames on a busy 2-core machine, where decoding dominates both.
+ *   But mean 7.1 levels and up to 108 apart, 27% of values more than 8 levels: frames the model was not
+ *   trained on, hence not the default.
  */
 export type FrameResize = 'bicubic' | 'canvas';
 
