@@ -9,12 +9,17 @@ interface LosableDevice {
   lost: Promise<{ reason?: string; message?: string }>;
 }
 
-/** Calls `onLost` with a message for people once the WebGPU device used by ORT is lost. */
+/**
+ * Calls `onLost` with a message for people once the WebGPU device used by ORT is lost. A loss with reason
+ * 'destroyed' is ignored: only an explicit destroy() in this worker gives it, which ORT does when the last
+ * session on a device is released (loading another model), and the next sessions get a new device.
+ */
 export async function watchDeviceLoss(onLost: (message: string) => void): Promise<void> {
   const webgpu = (env.backends.onnx as { webgpu?: { device?: Promise<LosableDevice> } }).webgpu;
   const device = await webgpu?.device;
   if (!device) return;
   void device.lost.then((info) => {
+    if (info.reason === 'destroyed') return;
     const detail = info.message ? `: ${info.message}` : '';
     onLost(`The GPU device was lost (${info.reason ?? 'unknown reason'}${detail}). Reload the model to continue.`);
   });
