@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { assessCapability, chooseDtype, type GpuReport } from './capability.ts';
+import { assessCapability, chooseDtype, wasmDtype, type GpuReport } from './capability.ts';
 import { catalogEntry } from './model-catalog.ts';
 
 const GB = 1024 ** 3;
@@ -18,6 +18,7 @@ describe('capability', () => {
     expect(chooseDtype(rewatch.dtypes, [])).toBe('q4');
     expect(chooseDtype(['fp32', 'q4'], ['shader-f16'])).toBe('q4');
     expect(chooseDtype(['fp16', 'fp32'], [])).toBe('fp32');
+    expect([wasmDtype('q4f16'), wasmDtype('fp16'), wasmDtype('q4'), wasmDtype('fp32')]).toEqual(['q4', 'fp32', 'q4', 'fp32']);
   });
 
   it('says a discrete GPU may run the 7B but that its memory is unknown', () => {

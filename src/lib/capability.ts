@@ -60,6 +60,11 @@ export function chooseDtype(available: readonly ModelDtype[], features: readonly
   return usable[0] ?? available[available.length - 1];
 }
 
+/** The dtype to run on WASM instead: WASM computes in float32, so an fp16 variant becomes its float32 twin. */
+export function wasmDtype(dtype: ModelDtype): ModelDtype {
+  return dtype === 'q4f16' ? 'q4' : dtype === 'fp16' ? 'fp32' : dtype;
+}
+
 export function assessCapability(report: GpuReport, entry: CatalogEntry): CapabilityVerdict {
   const warnings: string[] = [];
   const blockers: string[] = [];

@@ -7,14 +7,14 @@
  */
 import type { CachedModel } from '../lib/download-plan.ts';
 import { sourceFolderUrl } from '../lib/download-plan.ts';
-import { assessCapability, chooseDtype, type CapabilityVerdict } from '../lib/capability.ts';
+import { assessCapability, chooseDtype, wasmDtype, type CapabilityVerdict } from '../lib/capability.ts';
 import type { Device, ModelDtype, ModelSource } from '../lib/inference-protocol.ts';
 import { CATALOG, catalogEntry, weightBytes, type CatalogEntry, type CatalogSource } from '../lib/model-catalog.ts';
 import { findCachedModel } from '../lib/model-cache.ts';
 import { registerServiceWorker } from '../lib/offline.ts';
 import type { FolderFile } from '../lib/dropped-folder.ts';
 import { isHtml } from '../lib/model-download.ts';
-import { pickedFolder, type PickedFolder } from '../lib/picked-folder.ts';
+import { completeDtypes, pickedFolder, type PickedFolder } from '../lib/picked-folder.ts';
 import { CapabilityState } from './capability.svelte.ts';
 import { DownloadsState } from './downloads.svelte.ts';
 import type { InferenceClient } from './inference-client.svelte.ts';
@@ -149,20 +149,27 @@ export class ModelsState {
     const entry = catalogEntry(id);
     this.#selectedId = entry.id;
     const dtype = this.#dtypeFor(entry);
-    const source = this.sourceOf(entry);
-    const folderUrl = sourceFolderUrl(source, location.href);
+    const target = { label: entry.name, source: this.sourceOf(entry), dtype };
     this.#error = null;
+    const downloaded = await this.#download(target, weightBytes(entry, dtype));
+    this.#availability = { ...this.#availability, [entry.id]: await this.#locate(entry) };
+    if (downloaded) await this.#load(target, this.#device(entry));
+  }
+
+  /** Makes sure a url/hub target's files are in the cache; false (with the error shown) when they cannot be. */
+  async #download(target: LoadTarget, estimatedBytes: number): Promise<boolean> {
+    if (target.source.kind === 'files') return true;
     this.#phase = 'downloading';
     try {
-      await this.downloads.download({ name: entry.name, folderUrl, dtype, estimatedBytes: weightBytes(entry, dtype) });
+      const folderUrl = sourceFolderUrl(target.source, location.href);
+      await this.downloads.download({ name: target.label, folderUrl, dtype: target.dtype, estimatedBytes });
+      return true;
     } catch (error) {
       this.#error = error instanceof Error ? error.message : String(error);
-      return;
+      return false;
     } finally {
       this.#phase = 'idle';
-      this.#availability = { ...this.#availability, [entry.id]: await this.#locate(entry) };
     }
-    await this.#load({ label: entry.name, source, dtype }, this.#device(entry));
   }
 
   /** Loads a model already in the cache (works offline). */
@@ -196,9 +203,19 @@ export class ModelsState {
     if (this.#last) await this.#load(this.#last, 'webgpu');
   }
 
-  /** After a lost GPU device or a GPU that cannot hold the model: the same model on the CPU. */
+  /**
+   * After a lost GPU device or a GPU that cannot hold the model: the same model on the CPU, in its float32
+   * twin dtype (downloaded first if needed; a picked folder without that dtype keeps the one it has).
+   */
   async fallBackToWasm(): Promise<void> {
-    if (this.#last) await this.#load(this.#last, 'wasm');
+    const last = this.#last;
+    if (!last) return;
+    this.#error = null;
+    const source = last.source;
+    const twin = wasmDtype(last.dtype);
+    const usable = source.kind !== 'files' || completeDtypes(new Set(source.files.map((f) => f.path))).includes(twin);
+    const target = { ...last, dtype: usable ? twin : last.dtype };
+    if (await this.#download(target, 0)) await this.#load(target, 'wasm');
   }
 
   async #load(target: LoadTarget, device: Device | 'auto'): Promise<void> {
