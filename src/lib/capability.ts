@@ -46,10 +46,10 @@ export interface CapabilityVerdict {
 }
 
 /** ORT's WASM build is 32-bit: one wasm memory holds at most 4 GiB, weights and activations together. */
-export const WASM_MEMORY_LIMIT = 4 * 1024 ** 3;
+const WASM_MEMORY_LIMIT = 4 * 1024 ** 3;
 
 /** A software GPU is recognised by the fallback flag or by name (SwiftShader reports both). */
-export function isSoftwareAdapter(adapter: NonNullable<GpuReport['adapter']>): boolean {
+function isSoftwareAdapter(adapter: NonNullable<GpuReport['adapter']>): boolean {
   return adapter.isFallbackAdapter || /swiftshader/i.test(`${adapter.architecture} ${adapter.description} ${adapter.vendor}`);
 }
 

@@ -30,7 +30,7 @@ export interface PlannedFile {
 }
 
 /** Files besides the graphs that transformers.js reads for Qwen2.5-VL. */
-export const CONFIG_FILES: readonly PlannedFile[] = [
+const CONFIG_FILES: readonly PlannedFile[] = [
   { path: 'config.json', required: true },
   { path: 'generation_config.json', required: false },
   { path: 'preprocessor_config.json', required: true },
@@ -41,7 +41,7 @@ export const CONFIG_FILES: readonly PlannedFile[] = [
 ];
 
 /** Where the hub serves a repository's files (transformers.js' default remoteHost and path template). */
-export const HUB_FILE_BASE = 'https://huggingface.co/';
+const HUB_FILE_BASE = 'https://huggingface.co/';
 
 /** The folder URL (ending in '/') that holds a source's files; `base` resolves relative URLs. */
 export function sourceFolderUrl(source: CatalogSource, base: string): string {

@@ -58,7 +58,7 @@ export const SESSIONS = ['vision_encoder', 'embed_tokens', 'decoder_model_merged
 export type SessionName = (typeof SESSIONS)[number];
 
 /** transformers.js' file-name suffix per dtype (DEFAULT_DTYPE_SUFFIX_MAPPING). */
-export const DTYPE_SUFFIX: Record<ModelDtype, string> = { fp32: '', fp16: '_fp16', q4: '_q4', q4f16: '_q4f16' };
+const DTYPE_SUFFIX: Record<ModelDtype, string> = { fp32: '', fp16: '_fp16', q4: '_q4', q4f16: '_q4f16' };
 
 /** GPU features a dtype needs: fp16 activations need shader-f16. */
 export const DTYPE_FEATURES: Record<ModelDtype, string[]> = { fp32: [], fp16: ['shader-f16'], q4: [], q4f16: ['shader-f16'] };
@@ -127,7 +127,7 @@ export function weightBytes(entry: CatalogEntry, dtype: ModelDtype): number {
 }
 
 /** Bytes per activation element: the 'f16' dtypes compute in half precision, the others in float32. */
-export function activationBytes(dtype: ModelDtype): number {
+function activationBytes(dtype: ModelDtype): number {
   return dtype === 'fp16' || dtype === 'q4f16' ? 2 : 4;
 }
 
@@ -144,7 +144,7 @@ export interface MemoryEstimate {
 }
 
 /** Tokens of a ReWatch prompt besides the video (system prompt, question, chat markup). */
-export const PROMPT_TEXT_TOKENS = 300;
+const PROMPT_TEXT_TOKENS = 300;
 
 export function memoryEstimate(entry: CatalogEntry, dtype: ModelDtype): MemoryEstimate {
   const { text: t, vision: v } = entry.architecture;

@@ -15,7 +15,7 @@ interface GpuEntryPoint {
   requestAdapter(options?: { powerPreference?: 'high-performance' }): Promise<ProbedAdapter | null>;
 }
 
-export async function probeGpu(): Promise<GpuReport> {
+async function probeGpu(): Promise<GpuReport> {
   const nav = navigator as Navigator & { gpu?: GpuEntryPoint; deviceMemory?: number };
   const deviceMemoryGB = nav.deviceMemory;
   if (!nav.gpu) return { adapter: null, unavailableReason: 'this browser has no WebGPU (navigator.gpu is missing)', deviceMemoryGB };

@@ -20,7 +20,7 @@ import { DownloadsState } from './downloads.svelte.ts';
 import type { InferenceClient } from './inference-client.svelte.ts';
 
 /** The catalog entry the app prefers (the model this app exists for). */
-export const DEFAULT_ENTRY = 'rewatch-r1-7b';
+const DEFAULT_ENTRY = 'rewatch-r1-7b';
 
 export type Availability = 'checking' | 'on-server' | 'cached' | 'missing';
 

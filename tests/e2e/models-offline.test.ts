@@ -14,9 +14,9 @@ import makeModelFixtures, { MODEL_FIXTURES_DIR, modelFixtureDir } from '../../sc
 import { modelRoute } from '../../scripts/model-route.ts';
 import { createAppServer } from '../../scripts/serve.ts';
 import { collectConsole, launchChromium, type LaunchedBrowser, type Page } from '../support/browser.ts';
+import { TINY_ID, selectEntry, settledStatus } from '../support/model-panel.ts';
 import { REPO_ROOT } from '../support/reference.ts';
 
-const TINY_ID = 'qwen2.5-vl-tiny';
 const VIDEO = join(REPO_ROOT, 'public', 'sample-video.mp4');
 
 let outDir: string;
@@ -56,12 +56,6 @@ afterAll(async () => {
   if (modelsDir) rmSync(modelsDir, { recursive: true, force: true });
 });
 
-/** Waits until the model state is one of `states`; returns the status line. */
-async function modelState(page: Page, states: string[]): Promise<string> {
-  await page.waitForFunction((s) => s.includes((document.querySelector('[data-testid=model-status]') as HTMLElement | null)?.dataset.state ?? ''), states, { timeout: 240_000 });
-  return page.locator('[data-testid=model-status]').innerText();
-}
-
 async function openModelDrawer(page: Page): Promise<void> {
   await page.locator('details:has([data-testid=model-status]) > summary').click();
 }
@@ -83,15 +77,15 @@ it('after one visit, the page reloaded offline opens, loads the cached model and
   // The service worker has precached the shell and controls the page.
   await page.waitForFunction(() => navigator.serviceWorker.controller !== null, null, { timeout: 120_000, polling: 250 });
   await openModelDrawer(page);
-  await page.locator(`[data-testid=model-entry][data-id="${TINY_ID}"] input[type=radio]`).check();
+  await selectEntry(page, TINY_ID);
   await page.locator('[data-testid=model-load]').click();
-  expect(await modelState(page, ['ready', 'error']), log.join('\n')).toMatch(/^Ready: Tiny test model/);
+  expect(await settledStatus(page), log.join('\n')).toMatch(/^Ready: Tiny test model/);
 
   await browser.context.setOffline(true);
   await page.reload();
   await openModelDrawer(page);
   await page.locator('[data-testid=cached-model] [data-testid=cached-load]').first().click();
-  expect(await modelState(page, ['ready', 'error']), log.join('\n')).toMatch(/^Ready: Tiny test model/);
+  expect(await settledStatus(page), log.join('\n')).toMatch(/^Ready: Tiny test model/);
   expect(await page.evaluate(() => crossOriginIsolated)).toBe(true);
 
   await page.setInputFiles('[data-testid=video-input]', VIDEO);

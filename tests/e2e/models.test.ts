@@ -13,9 +13,9 @@ import makeModelFixtures, { MODEL_FIXTURES_URL, modelFixtureDir } from '../../sc
 import { planFiles } from '../../src/lib/download-plan.ts';
 import type { ModelDtype } from '../../src/lib/inference-protocol.ts';
 import { collectConsole, launchChromium, startDevServer, type LaunchedBrowser, type Page } from '../support/browser.ts';
+import { TINY_ID, selectEntry, settledStatus } from '../support/model-panel.ts';
 
 const TINY = 'qwen2_5_vl_tiny';
-const TINY_ID = 'qwen2.5-vl-tiny';
 /** SwiftShader has no shader-f16, so the capability check picks q4 for the tiny model. */
 const DTYPE: ModelDtype = 'q4';
 
@@ -51,15 +51,7 @@ async function openHarness(init?: () => void): Promise<Page> {
 const cacheKeys = (page: Page) => page.evaluate(() => (window as any).harness.cacheKeys() as Promise<string[]>);
 const statusText = (page: Page) => page.locator('[data-testid=model-status]').innerText();
 
-async function selectTiny(page: Page): Promise<void> {
-  await page.locator(`[data-testid=model-entry][data-id="${TINY_ID}"] input[type=radio]`).check();
-}
-
-/** Waits until the model state is one of `states`, and returns the status line. */
-async function settledStatus(page: Page, states = ['ready', 'error']): Promise<string> {
-  await page.waitForFunction((s) => s.includes((document.querySelector('[data-testid=model-status]') as HTMLElement | null)?.dataset.state ?? ''), states, { timeout: 240_000 });
-  return statusText(page);
-}
+const selectTiny = (page: Page) => selectEntry(page, TINY_ID);
 
 /** The tiny q4 model's record and files are all still in the cache. */
 async function expectTinyIntact(page: Page): Promise<void> {
@@ -99,7 +91,7 @@ describe('model management', () => {
     expect(await page.locator('[data-testid=capability-limits]').innerText()).toMatch(/maxBufferSize \d.*maxStorageBufferBindingSize \d/);
     expect(await page.locator('[data-testid=capability-f16]').innerText()).toBe('no');
     // The 7B is judged against SwiftShader's 1 GiB buffer limit: its 1.09 GB embedding table does not fit.
-    await page.locator('[data-testid=model-entry][data-id="rewatch-r1-7b"] input[type=radio]').check();
+    await selectEntry(page, 'rewatch-r1-7b');
     const choice = page.locator('[data-testid=capability-choice]');
     expect(await choice.getAttribute('data-verdict')).toBe('unsupported');
     expect(await page.locator('[data-testid=capability]').innerText()).toMatch(/buffer limit/);
