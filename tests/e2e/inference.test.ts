@@ -23,6 +23,8 @@ let browser: LaunchedBrowser;
 let server: Awaited<ReturnType<typeof startDevServer>>;
 let page: Page;
 let consoleLines: string[];
+/** Every URL the page and its workers requested. */
+const requested: string[] = [];
 
 const call = <T>(fn: string, ...args: unknown[]): Promise<T> =>
   page.evaluate(([name, rest]) => (window as any).harness[name as string](...(rest as unknown[])), [fn, args] as const) as Promise<T>;
@@ -52,6 +54,7 @@ beforeAll(async () => {
   browser = await launchChromium();
   page = await browser.context.newPage();
   consoleLines = collectConsole(page);
+  page.on('request', (r) => requested.push(r.url()));
   await page.goto(`${server.url}/tests/pages/inference.html`);
   await page.waitForFunction(() => (window as any).harnessReady === true, null, { timeout: 120_000 });
 });
@@ -170,5 +173,14 @@ describe('a real video end to end', () => {
     expect(answer.stats.frames).toBe(plan.count);
     expect(answer.stats.visualTokens).toBe(visionTokenCount([plan.count / 2, size.height / 14, size.width / 14]));
     expect(answer.tokenIds).toHaveLength(8);
+  });
+});
+
+describe('no CDN', () => {
+  it("ORT's runtime comes from the app's /ort/ folder and nothing is fetched from another origin", async () => {
+    await load('qwen2_5_vl_tiny', { device: 'wasm', dtype: 'fp32' });
+    const origin = new URL(server.url).origin;
+    expect(requested.filter((u) => !u.startsWith(origin) && !u.startsWith('blob:') && !u.startsWith('data:'))).toEqual([]);
+    expect(requested.some((u) => u.startsWith(`${origin}/ort/ort-wasm-simd-threaded.asyncify`))).toBe(true);
   });
 });
