@@ -53,16 +53,14 @@ export interface GenerationOptions {
 
 /** A ReWatch question about one video: the worker builds the ReWatch prompt around it. */
 export interface AskRequest extends GenerationOptions {
-  frames: Pick<ExtractedFrames, 'frames' | 'width' | 'height' | 'timestamps'>;
+  /**
+   * The sampled frames. `sampleFps` (the frame plan's effective rate, qwen-vl-utils' sample_fps) sets
+   * second_per_grid_t = temporal_patch_size / sampleFps in the position ids.
+   */
+  frames: Pick<ExtractedFrames, 'frames' | 'width' | 'height' | 'timestamps' | 'sampleFps'>;
   /** Video duration in seconds (for the prompt's `00:00-MM:SS`). */
   duration: number;
   question: string;
-  /**
-   * The rate the frames were sampled at (FramePlan.sampleFps, qwen-vl-utils' sample_fps); it sets
-   * second_per_grid_t = temporal_patch_size / sampleFps. Default: frames / duration, which is what the
-   * frame plan gives when the container's frame count matches its duration.
-   */
-  sampleFps?: number;
 }
 
 /** One image or video at the model's input size (smart_resize already applied), RGB uint8 [height][width][3]. */
@@ -92,6 +90,8 @@ export interface AskStats {
 
 export interface AskResult {
   text: string;
+  /** The generated token ids (what batch evaluation and reference checks compare). */
+  tokenIds: number[];
   stats: AskStats;
   /** True when stop() ended the run early. */
   stopped: boolean;

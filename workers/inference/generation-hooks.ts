@@ -11,7 +11,9 @@
  * - `prepare_inputs_for_generation` is replaced: the prefill step passes our embeds and position ids as
  *   given; each later step drops the prompt embeds (the library embeds the new token from input_ids) and
  *   feeds the new token at position `past_length + rope_delta` on all three M-RoPE rows, as transformers
- *   4.56 does.
+ *   4.56 does;
+ * - `forward` first yields one task to the event loop, so a stop() message is handled between two tokens
+ *   even where the runtime's run() resolves without yielding (WASM in a worker).
  */
 import { Tensor, type PreTrainedModel } from '@huggingface/transformers';
 
@@ -31,6 +33,7 @@ const HOOKED = Symbol('rewatch-generation-hooks');
 
 interface HookableModel {
   forward_params: string[];
+  forward(inputs: unknown): Promise<unknown>;
   sessions: Record<string, { inputNames: string[] }>;
   prepare_inputs_for_generation(...args: unknown[]): unknown;
   [HOOKED]?: true;
@@ -52,8 +55,8 @@ export function installGenerationHooks(model: PreTrainedModel): void {
   const hookable = model as unknown as HookableModel;
   if (hookable[HOOKED]) return;
   const decoder = hookable.sessions?.decoder_model_merged;
-  if (!Array.isArray(hookable.forward_params) || typeof hookable.prepare_inputs_for_generation !== 'function' || !decoder) {
-    throw new Error('this transformers.js version has no forward_params / prepare_inputs_for_generation / decoder_model_merged session on Qwen2_5_VLForConditionalGeneration: update workers/inference/generation-hooks.ts');
+  if (!Array.isArray(hookable.forward_params) || typeof hookable.prepare_inputs_for_generation !== 'function' || typeof hookable.forward !== 'function' || !decoder) {
+    throw new Error('this transformers.js version has no forward_params / prepare_inputs_for_generation / forward / decoder_model_merged session on Qwen2_5_VLForConditionalGeneration: update workers/inference/generation-hooks.ts');
   }
   for (const name of ['inputs_embeds', 'rope_deltas']) {
     if (!hookable.forward_params.includes(name)) hookable.forward_params.push(name);
@@ -71,7 +74,24 @@ export function installGenerationHooks(model: PreTrainedModel): void {
     if (keepsLogits) inputs.num_logits_to_keep = new Tensor('int64', BigInt64Array.of(1n), []);
     return inputs;
   };
+  const forward = hookable.forward.bind(hookable);
+  hookable.forward = async (inputs: unknown) => {
+    await nextTask();
+    return forward(inputs);
+  };
   hookable[HOOKED] = true;
+}
+
+/** Resolves on a fresh task (a MessageChannel message: unlike setTimeout it is not clamped to 4 ms). */
+function nextTask(): Promise<void> {
+  return new Promise((resolve) => {
+    const channel = new MessageChannel();
+    channel.port1.onmessage = () => {
+      channel.port1.close();
+      resolve();
+    };
+    channel.port2.postMessage(null);
+  });
 }
 
 /** The generate() keyword arguments that carry our prompt tensors through the hooks. */

@@ -19,11 +19,6 @@ export interface RunOptions {
   onToken?: (text: string) => void;
 }
 
-export interface RunOutput extends AskResult {
-  /** The generated token ids (for parity checks against a reference). */
-  generatedIds: number[];
-}
-
 function generationConfig(options: GenerationOptions): Record<string, unknown> {
   const temperature = options.temperature ?? 0;
   const sampling = temperature > 0 ? { do_sample: true, temperature, top_p: options.topP ?? 1 } : { do_sample: false };
@@ -38,7 +33,7 @@ function prepareOrReject(bundle: ModelBundle, request: ChatRequest): PreparedCha
   }
 }
 
-export async function runChat(bundle: ModelBundle, request: ChatRequest, options: RunOptions): Promise<RunOutput> {
+export async function runChat(bundle: ModelBundle, request: ChatRequest, options: RunOptions): Promise<AskResult> {
   const started = performance.now();
   const prepared = prepareOrReject(bundle, request);
   const { prompt } = await encodePrompt(bundle.model, bundle.vision, prepared);
@@ -69,7 +64,7 @@ export async function runChat(bundle: ModelBundle, request: ChatRequest, options
   const decodeSeconds = (ended - firstTokenAt) / 1000;
   return {
     text,
-    generatedIds,
+    tokenIds: generatedIds,
     stopped: options.stopper.interrupted,
     stats: {
       frames: prepared.visuals.reduce((sum, v) => sum + v.frames, 0),
