@@ -144,23 +144,33 @@ async function probeSize(url: string, signal: AbortSignal): Promise<number | und
 
 export async function downloadModel(request: DownloadRequest, hooks: DownloadHooks, signal: AbortSignal): Promise<CachedModel> {
   const { folderUrl, dtype } = request;
+  // config.json first, into the cache like every file: it says which graphs and data chunks the dtype needs.
   const configFile: FileProgress = { path: 'config.json', loaded: 0, state: 'waiting', attempt: 0 };
   hooks.onFiles([configFile]);
-  const config: unknown = await withRetries(configFile, hooks, signal, async () => {
-    const text = await (await fetchOk(folderUrl + configFile.path, signal)).text();
-    try {
-      return JSON.parse(text);
-    } catch {
-      throw new DownloadError('corrupt', `${folderUrl}config.json is not JSON: this is not a converted model folder.`);
-    }
-  });
+  const configUrl = folderUrl + configFile.path;
+  const cachedConfig = await cachedFile(configUrl);
+  if (cachedConfig) {
+    configFile.total = configFile.loaded = Number(cachedConfig.headers.get('content-length') ?? 0);
+    configFile.state = 'cached';
+  } else {
+    configFile.total = configFile.loaded = await withRetries(configFile, hooks, signal, () => fetchIntoCache(configUrl, configFile, hooks, signal));
+    configFile.state = 'done';
+  }
+  let config: unknown;
+  try {
+    config = await (cachedConfig ?? (await cachedFile(configUrl)))!.json();
+  } catch {
+    await dropFile(configUrl);
+    throw new DownloadError('corrupt', `${configUrl} is not JSON: this is not a converted model folder.`);
+  }
 
   const plan: PlannedFile[] = planFiles(config, dtype);
-  const files: FileProgress[] = plan.map((p) => ({ path: p.path, loaded: 0, state: 'waiting', attempt: 0 }));
+  const files: FileProgress[] = plan.map((p) => (p.path === configFile.path ? configFile : { path: p.path, loaded: 0, state: 'waiting', attempt: 0 }));
   hooks.onFiles(files);
 
   const missing: FileProgress[] = [];
   for (const file of files) {
+    if (file === configFile) continue;
     const hit = await cachedFile(folderUrl + file.path);
     if (hit) {
       file.total = file.loaded = Number(hit.headers.get('content-length') ?? 0);
