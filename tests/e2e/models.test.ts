@@ -6,6 +6,8 @@
  * any model file. One browser profile for the whole file: every bad input must leave the cached model intact.
  */
 import { cpSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -157,24 +159,44 @@ describe('model management', () => {
     await page.close();
   });
 
-  it('retries dropped connections and completes the download', async () => {
+  it('retries connections dropped before and in the middle of a file, and completes the download', async () => {
     const page = await openHarness();
     await page.evaluate(async (url) => {
       await (await caches.open('rewatch-models')).delete(`${url}onnx/decoder_model_merged_q4.onnx`);
       await (await caches.open('rewatch-models')).delete(`${url}.rewatch-model-q4.json`);
       await (window as any).harness.models.downloads.refresh();
     }, folderUrl());
-    let hits = 0;
+    // A server that announces the whole file, sends half of it, and drops the connection.
+    const bytes = readFileSync(join(tinyDir(), 'onnx/decoder_model_merged_q4.onnx'));
+    let halves = 0;
+    const dropping = createServer((_req, res) => {
+      halves++;
+      res.writeHead(200, { 'Content-Type': 'application/octet-stream', 'Content-Length': bytes.length });
+      res.write(bytes.subarray(0, bytes.length >> 1), () => res.socket?.destroy());
+    });
+    await new Promise<void>((resolve) => dropping.listen(0, '127.0.0.1', resolve));
+    const droppingUrl = `http://127.0.0.1:${(dropping.address() as AddressInfo).port}/`;
+    const outcomes: string[] = [];
     await page.route('**/onnx/decoder_model_merged_q4.onnx', (route) => {
       if (route.request().method() !== 'GET') return route.continue();
-      return ++hits <= 2 ? route.abort('connectionreset') : route.continue();
+      outcomes.push(['reset', 'half', 'whole'][outcomes.length] ?? 'whole');
+      if (outcomes.at(-1) === 'reset') return route.abort('connectionreset');
+      return outcomes.at(-1) === 'half' ? route.continue({ url: droppingUrl }) : route.continue();
     });
-    await selectTiny(page);
-    await page.locator('[data-testid=model-load]').click();
-    await page.locator(`[data-testid=cached-model][data-key="${folderUrl()}#${DTYPE}"]`).waitFor({ timeout: 240_000 });
-    expect(hits).toBe(3);
+    try {
+      await selectTiny(page);
+      await page.locator('[data-testid=model-load]').click();
+      await page.locator(`[data-testid=cached-model][data-key="${folderUrl()}#${DTYPE}"]`).waitFor({ timeout: 240_000 });
+    } finally {
+      await new Promise((resolve) => dropping.close(resolve));
+    }
+    expect(outcomes).toEqual(['reset', 'half', 'whole']);
+    expect(halves).toBe(1);
     expect(await page.locator('[data-testid=download-file][data-path="onnx/decoder_model_merged_q4.onnx"]').getAttribute('data-state')).toBe('done');
     await expectTinyIntact(page);
+    // The stored file is the whole file, not the half a dropped connection delivered.
+    const stored = await page.evaluate(async (url) => (await (await caches.open('rewatch-models')).match(url))!.arrayBuffer().then((b) => b.byteLength), `${folderUrl()}onnx/decoder_model_merged_q4.onnx`);
+    expect(stored).toBe(bytes.length);
     await page.close();
   });
 
