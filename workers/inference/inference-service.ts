@@ -38,7 +38,8 @@ function messageOf(error: unknown): string {
 
 export class InferenceService implements InferenceApi {
   #slot: LoadSlot | null = null;
-  #running = false;
+  /** The running generation's end (settled, never rejecting), or null when idle. */
+  #running: Promise<void> | null = null;
   readonly #stopper = new InterruptableStoppingCriteria();
   /** Set once the WebGPU device is gone; every later call fails with it. */
   #deviceLost: string | null = null;
@@ -94,7 +95,8 @@ export class InferenceService implements InferenceApi {
     this.#assertDevice();
     if (this.#running) throw new InferenceError('busy', 'a generation is already running: stop it first');
     if (!this.#slot) throw new InferenceError('not-loaded', 'no model is loaded');
-    this.#running = true;
+    let ended!: () => void;
+    this.#running = new Promise((resolve) => (ended = resolve));
     this.#stopper.reset();
     try {
       const { bundle } = await this.#slot.promise.catch((error: unknown) => {
@@ -112,7 +114,8 @@ export class InferenceService implements InferenceApi {
       if (error instanceof InferenceError) throw error;
       throw new InferenceError('generation-failed', `generation failed: ${messageOf(error)}`, { cause: error });
     } finally {
-      this.#running = false;
+      this.#running = null;
+      ended();
     }
   }
 
@@ -124,6 +127,8 @@ export class InferenceService implements InferenceApi {
     const slot = this.#slot;
     this.#slot = null;
     this.#stopper.interrupt();
+    // Sessions are released only after the interrupted generation has stopped using them.
+    await this.#running;
     if (slot) await slot.promise.then((m) => m.bundle.model.dispose(), () => undefined);
   }
 
