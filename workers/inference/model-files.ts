@@ -6,9 +6,9 @@
  *   env.fetch answers every file of it from the picked Blobs; a file the folder lacks is a 404. No request
  *   for a model file leaves the worker.
  * - `url` / `hub`: a file the app downloaded (src/lib/model-cache.ts, filled by src/state/downloads.svelte.ts)
- *   is read from that Cache API store; a file missing from a fully downloaded folder is a 404, so a cached
- *   model loads with the network off. Anything else goes to the network as before. The library's own
- *   browser cache is off: it would store a second copy of gigabytes of weights.
+ *   is read from that Cache API store; anything else goes to the network, and when that fails for a folder
+ *   the app downloaded, the file is a 404 (an optional file), so a cached model loads with the network off.
+ *   The library's own browser cache is off: it would store a second copy of gigabytes of weights.
  */
 import { env } from '@huggingface/transformers';
 import type { ModelSource } from '../../src/lib/inference-protocol.ts';
@@ -41,8 +41,13 @@ async function modelFetch(input: string | URL, init?: RequestInit): Promise<Resp
   }
   const hit = await cachedFile(url);
   if (hit) return hit;
-  const downloaded = (await listCachedModels()).some((m) => url.startsWith(m.folderUrl));
-  return downloaded ? notFound(url) : networkFetch(input, init);
+  try {
+    return await networkFetch(input, init);
+  } catch (error) {
+    // Offline, a file a downloaded model lacks (an optional one the server never had) is missing, not an error.
+    if ((await listCachedModels()).some((m) => url.startsWith(m.folderUrl))) return notFound(url);
+    throw error;
+  }
 }
 
 /** Configures transformers.js' env for `source`; returns the name to pass to `from_pretrained`. */
