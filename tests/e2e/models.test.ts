@@ -3,7 +3,9 @@
  * InferenceClient on the dev server): the capability panel on SwiftShader, the tiny model downloaded into the
  * Cache API with progress, bad downloads (404, dropped connections, quota), deleting one cached model, and
  * converted folders given through the folder input (good, corrupted, without config.json) with no request for
- * any model file. One browser profile for the whole file: every bad input must leave the cached model intact.
+ * any model file, a WebGPU device lost mid-run (reload, or fall back to WASM), a folder URL given by the user.
+ * One browser profile for the whole file, with the tiny model cached first: every bad input
+ * must leave it intact.
  */
 import { cpSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -76,6 +78,12 @@ beforeAll(async () => {
   scratch = mkdtempSync(join(tmpdir(), 'rewatch-models-'));
   server = await startDevServer();
   browser = await launchChromium();
+  // Every test starts with the tiny q4 model cached, and every bad input must leave it intact.
+  const page = await openHarness();
+  await page.evaluate(async ([url, dtype]) => {
+    await (window as any).harness.models.downloads.download({ name: 'Tiny test model (random weights)', folderUrl: url, dtype, estimatedBytes: 0 });
+  }, [folderUrl(), DTYPE]);
+  await page.close();
 });
 
 afterAll(async () => {
@@ -116,9 +124,14 @@ describe('model management', () => {
         if (el) seen.push({ loaded: Number(el.dataset.loaded), total: Number(el.dataset.total) });
       }).observe(document, { subtree: true, childList: true, attributes: true, attributeFilter: ['data-loaded', 'data-total'] });
     });
+    // From nothing: the cached copy goes first (through the panel's own delete).
+    const key = `${folderUrl()}#${DTYPE}`;
+    await page.locator(`[data-testid=cached-model][data-key="${key}"] [data-testid=cached-delete]`).click();
+    await page.locator(`[data-testid=cached-model][data-key="${key}"]`).waitFor({ state: 'detached' });
+    expect((await cacheKeys(page)).filter((k) => k.startsWith(folderUrl()))).toEqual([]);
     await selectTiny(page);
     await page.locator('[data-testid=model-load]').click();
-    await page.locator(`[data-testid=cached-model][data-key="${folderUrl()}#${DTYPE}"]`).waitFor({ timeout: 240_000 });
+    await page.locator(`[data-testid=cached-model][data-key="${key}"]`).waitFor({ timeout: 240_000 });
     const files = tinyFiles();
     const total = files.reduce((sum, f) => sum + f.bytes, 0);
     const seen = await page.evaluate(() => (window as any).progressSeen as { loaded: number; total: number }[]);
