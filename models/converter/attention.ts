@@ -46,6 +46,7 @@ export function groupQueryAttention(g: Graph, cfg: TextConfig, attentionMask: st
     )[0];
 }
 
+/** One decoder layer's self-attention block (projections, M-RoPE, the kernel, o_proj). */
 export function selfAttention(g: Graph, ckpt: Checkpoint, prefix: string, x: string, cfg: TextConfig, type: FloatType, rotary: RotaryTables, attend: Attend, cache: KvCache): string {
   return g.scope('attn', () => {
     const proj = (name: string, bias: boolean) =>
