@@ -306,7 +306,8 @@ describe('a lost GPU device', () => {
     const page = await openHarness();
     // A real loss (driver reset, GPU process crash) fails all GPU work and resolves device.lost with reason
     // 'unknown'. Pages cannot cause one (chrome://gpucrash is refused), so the test does both to the device
-    // ONNX Runtime creates in the inference worker: destroy() fails the work, a stand-in `lost` says why.
+    // ONNX Runtime creates in the inference worker: destroy() fails the work, a stand-in `lost` says why,
+    // a moment later (a real loss often fails a buffer read before device.lost settles).
     const worker = page.workers().find((w) => w.url().includes('inference.worker'));
     if (!worker) throw new Error(`no inference worker among ${page.workers().map((w) => w.url())}`);
     await worker.evaluate(() => {
@@ -318,7 +319,7 @@ describe('a lost GPU device', () => {
         Object.defineProperty(device, 'lost', { value: new Promise((resolve) => (reportLoss = resolve)) });
         (globalThis as any).loseDevice = () => {
           device.destroy();
-          reportLoss({ reason: 'unknown', message: 'simulated GPU reset' });
+          setTimeout(() => reportLoss({ reason: 'unknown', message: 'simulated GPU reset' }), 300);
         };
         return device;
       };

@@ -13,12 +13,14 @@ interface LosableDevice {
  * Calls `onLost` with a message for people once the WebGPU device used by ORT is lost. A loss with reason
  * 'destroyed' is ignored: only an explicit destroy() in this worker gives it, which ORT does when the last
  * session on a device is released (loading another model), and the next sessions get a new device.
+ * Returns a promise that settles once a loss has been handled (never, while the device lives), so a caller
+ * whose GPU work just failed can give the loss a moment to be reported before naming the failure.
  */
-export async function watchDeviceLoss(onLost: (message: string) => void): Promise<void> {
+export async function watchDeviceLoss(onLost: (message: string) => void): Promise<Promise<void>> {
   const webgpu = (env.backends.onnx as { webgpu?: { device?: Promise<LosableDevice> } }).webgpu;
   const device = await webgpu?.device;
-  if (!device) return;
-  void device.lost.then((info) => {
+  if (!device) return new Promise<void>(() => {});
+  return device.lost.then((info) => {
     if (info.reason === 'destroyed') return;
     const detail = info.message ? `: ${info.message}` : '';
     onLost(`The GPU device was lost (${info.reason ?? 'unknown reason'}${detail}). Reload the model to continue.`);

@@ -32,6 +32,11 @@ interface LoadSlot {
   promise: Promise<LoadedModel>;
 }
 
+/** How long a failed run waits for a pending device loss to be reported. */
+const DEVICE_LOSS_GRACE_MS = 1000;
+
+const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
 function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
@@ -43,6 +48,8 @@ export class InferenceService implements InferenceApi {
   readonly #stopper = new InterruptableStoppingCriteria();
   /** Set once the WebGPU device is gone; every later call fails with it. */
   #deviceLost: string | null = null;
+  /** Settles once a loss of the current WebGPU device has been handled; null on WASM. */
+  #lossHandled: Promise<Promise<void>> | null = null;
 
   load(source: ModelSource, options: LoadOptions, onProgress?: (p: LoadProgress) => void): Promise<LoadResult> {
     this.#assertDevice();
@@ -74,12 +81,13 @@ export class InferenceService implements InferenceApi {
       if (error instanceof InferenceError) throw error;
       throw new InferenceError('load-failed', `could not load the model: ${messageOf(error)}`, { cause: error });
     }
-    if (choice.device === 'webgpu') {
-      void watchDeviceLoss((message) => {
-        this.#deviceLost = message;
-        this.#stopper.interrupt();
-      });
-    }
+    this.#lossHandled =
+      choice.device === 'webgpu'
+        ? watchDeviceLoss((message) => {
+            this.#deviceLost = message;
+            this.#stopper.interrupt();
+          })
+        : null;
     return { bundle, result: { source, device: choice.device, dtype: options.dtype, fallbackReason: choice.fallbackReason } };
   }
 
@@ -108,8 +116,14 @@ export class InferenceService implements InferenceApi {
       } catch (error) {
         throw new InferenceError('bad-input', messageOf(error), { cause: error });
       }
-      return await runChat(bundle, chat, { stopper: this.#stopper, onToken });
+      const result = await runChat(bundle, chat, { stopper: this.#stopper, onToken });
+      // A loss mid-run interrupts the generation: its partial text is no answer.
+      this.#assertDevice();
+      return result;
     } catch (error) {
+      // A lost GPU often shows first as a failed buffer read, before device.lost settles: wait briefly for
+      // it so the person is told the device was lost, not shown the runtime's raw message.
+      if (this.#lossHandled) await Promise.race([this.#lossHandled.then((handled) => handled), delay(DEVICE_LOSS_GRACE_MS)]);
       this.#assertDevice();
       if (error instanceof InferenceError) throw error;
       throw new InferenceError('generation-failed', `generation failed: ${messageOf(error)}`, { cause: error });
