@@ -1,6 +1,6 @@
 import { defineConfig } from 'vite';
 import { svelte } from '@sveltejs/vite-plugin-svelte';
-import { ortAssets } from './scripts/ort-assets.ts';
+import { ortAssets, withoutBundledOrtWasm } from './scripts/ort-assets.ts';
 import { serviceWorker } from './scripts/service-worker.ts';
 
 // Cross-origin isolation lets ORT's WASM backend use threads (SharedArrayBuffer).
@@ -11,7 +11,7 @@ export const isolationHeaders = {
 
 export default defineConfig({
   plugins: [svelte(), ortAssets(), serviceWorker()],
-  worker: { format: 'es' },
+  worker: { format: 'es', plugins: () => [withoutBundledOrtWasm()] },
   server: { headers: isolationHeaders },
   preview: { headers: isolationHeaders },
   optimizeDeps: { exclude: ['onnxruntime-web'] },

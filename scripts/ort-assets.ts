@@ -34,3 +34,20 @@ export function ortAssets(): Plugin {
   };
 }
 
+/**
+ * Vite plugin for the worker builds: drops the copy of ORT's .wasm that bundling emits into assets/
+ * (onnxruntime-web names it through `new URL(..., import.meta.url)` for when no wasmPaths is set). The app
+ * always sets wasmPaths to /ort/, so that 26 MB copy would only be downloaded and cached offline twice.
+ */
+export function withoutBundledOrtWasm(): Plugin {
+  const runtime = new Set<string>(Object.values(ORT_RUNTIME_FILES).filter((f) => f.endsWith('.wasm')));
+  return {
+    name: 'rewatch-without-bundled-ort-wasm',
+    apply: 'build',
+    generateBundle(_options, bundle) {
+      for (const [fileName, output] of Object.entries(bundle)) {
+        if (output.type === 'asset' && output.names.some((n) => runtime.has(n))) delete bundle[fileName];
+      }
+    },
+  };
+}
