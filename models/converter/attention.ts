@@ -4,10 +4,10 @@
  * positions. Two kernels compute the same thing:
  * - 'gqa' (default): com.microsoft GroupQueryAttention, which never materialises a seq x seq score matrix
  *   (a 12k-token video prompt would need 16 GB of scores per layer otherwise).
- * - 'sdpa': standard ONNX ops (MatMul, Softmax) with the scores in memory. For small prompts and for
- *   runtimes where GroupQueryAttention's prefill kernel is wrong: onnxruntime-web's WebGPU flash-attention
- *   prefill assumes >= 8 subgroup lanes and returns wrong rows on SwiftShader (4 lanes) for prompts of
- *   more than ~24 tokens.
+ * - 'sdpa': standard ONNX ops (MatMul, Softmax) with the scores in memory, for small prompts and test
+ *   fixtures. (onnxruntime-web's WebGPU GroupQueryAttention prefill is wrong on adapters with fewer than
+ *   8 subgroup lanes, e.g. SwiftShader; an ORT shader bug that the inference worker works around, not a
+ *   graph one: see models/README.md.)
  */
 import { ONNX_TYPE, type Graph } from './graph.ts';
 import type { TextConfig } from './config.ts';

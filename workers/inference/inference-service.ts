@@ -21,6 +21,7 @@ import { useModelFiles } from './model-files.ts';
 import { sourceKey } from './model-source.ts';
 import { askToChat } from './rewatch-chat.ts';
 import { runChat } from './run-chat.ts';
+import { deviceForOrt } from './webgpu-device.ts';
 
 interface LoadedModel {
   bundle: ModelBundle;
@@ -74,9 +75,11 @@ export class InferenceService implements InferenceApi {
   async #load(source: ModelSource, options: LoadOptions, onProgress?: (p: LoadProgress) => void): Promise<LoadedModel> {
     const choice = await chooseDevice(options.device);
     let bundle: ModelBundle;
+    let webgpuDevice: Awaited<ReturnType<typeof deviceForOrt>> = null;
     try {
+      if (choice.device === 'webgpu') webgpuDevice = await deviceForOrt();
       const name = useModelFiles(source);
-      bundle = await loadModelBundle(name, { device: choice.device, dtype: options.dtype, onProgress });
+      bundle = await loadModelBundle(name, { device: choice.device, dtype: options.dtype, webgpuDevice: webgpuDevice ?? undefined, onProgress });
     } catch (error) {
       if (error instanceof InferenceError) throw error;
       throw new InferenceError('load-failed', `could not load the model: ${messageOf(error)}`, { cause: error });
@@ -86,7 +89,7 @@ export class InferenceService implements InferenceApi {
         ? watchDeviceLoss((message) => {
             this.#deviceLost = message;
             this.#stopper.interrupt();
-          })
+          }, webgpuDevice)
         : null;
     return { bundle, result: { source, device: choice.device, dtype: options.dtype, fallbackReason: choice.fallbackReason } };
   }

@@ -13,6 +13,7 @@ import {
 } from '@huggingface/transformers';
 import type { LoadProgress, ModelDtype } from '../../src/lib/inference-protocol.ts';
 import { installGenerationHooks } from './generation-hooks.ts';
+import type { WebGpuDevice } from './webgpu-device.ts';
 
 /** What preprocessing and M-RoPE need to know about the checkpoint. */
 export interface VisionSettings {
@@ -43,6 +44,8 @@ export interface BundleOptions {
   /** A transformers.js device: 'webgpu' or 'wasm' in browsers, 'cpu' (or 'webgpu') in Node. */
   device: string;
   dtype: ModelDtype;
+  /** The device ORT's WebGPU sessions run on (see webgpu-device.ts); ORT creates its own when absent. */
+  webgpuDevice?: WebGpuDevice;
   onProgress?: (progress: LoadProgress) => void;
 }
 
@@ -102,6 +105,7 @@ export async function loadModelBundle(name: string, options: BundleOptions): Pro
       device: options.device as 'webgpu',
       dtype: options.dtype,
       progress_callback: options.onProgress as ((info: unknown) => void) | undefined,
+      ...(options.webgpuDevice ? { session_options: { executionProviders: [{ name: 'webgpu', device: options.webgpuDevice }] } } : {}),
     }),
     loadPromptKit(name, options.onProgress),
   ]);
