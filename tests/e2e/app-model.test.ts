@@ -10,10 +10,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import makeModelFixtures from '../../scripts/fixtures/models.ts';
 import makeVideos, { VIDEO_FIXTURES_URL } from '../../scripts/fixtures/videos.ts';
-import { collectConsole, launchChromium, startDevServer, type LaunchedBrowser, type Page } from '../support/browser.ts';
+import { openTestPage, type Page, type TestPage } from '../support/browser.ts';
 
-let browser: LaunchedBrowser;
-let server: Awaited<ReturnType<typeof startDevServer>>;
+let harness: TestPage;
 let page: Page;
 let log: string[];
 
@@ -52,12 +51,10 @@ async function askThen(then: string) {
 beforeAll(async () => {
   await makeModelFixtures();
   await makeVideos();
-  server = await startDevServer();
-  browser = await launchChromium();
-  page = await browser.context.newPage();
-  log = collectConsole(page);
+  harness = await openTestPage();
+  ({ page, log: log } = harness);
   await page.addInitScript(() => delete (Navigator.prototype as { gpu?: unknown }).gpu);
-  await page.goto(`${server.url}/index.html`);
+  await page.goto(`${harness.url}/index.html`);
   await page.click('summary');
   await page.waitForSelector(`[data-testid=model-entry][data-id="${TINY}"][data-availability=on-server]`);
   await page.click(`[data-testid=model-entry][data-id="${TINY}"] input`);
@@ -69,8 +66,7 @@ beforeAll(async () => {
 }, 600_000);
 
 afterAll(async () => {
-  await browser?.close();
-  await server?.server.close();
+  await harness?.close();
 });
 
 describe('asking the tiny model', () => {

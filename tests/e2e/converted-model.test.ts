@@ -9,11 +9,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import makeModelFixtures from '../../scripts/fixtures/models.ts';
 import { allReferenceCases, loadReferenceCase, tensor } from '../support/reference.ts';
-import { collectConsole, launchChromium, startDevServer, type LaunchedBrowser, type Page } from '../support/browser.ts';
+import { openTestPage, type Page, type TestPage } from '../support/browser.ts';
 import type { GenerateRequest, GenerateResult } from '../pages/converted-model.ts';
 
-let browser: LaunchedBrowser;
-let server: Awaited<ReturnType<typeof startDevServer>>;
+let harness: TestPage;
 let page: Page;
 let consoleLines: string[];
 
@@ -23,17 +22,14 @@ const imageCases = allReferenceCases()
 
 beforeAll(async () => {
   await makeModelFixtures();
-  server = await startDevServer();
-  browser = await launchChromium();
-  page = await browser.context.newPage();
-  consoleLines = collectConsole(page);
-  await page.goto(`${server.url}/tests/pages/converted-model.html`);
+  harness = await openTestPage();
+  ({ page, log: consoleLines } = harness);
+  await page.goto(`${harness.url}/tests/pages/converted-model.html`);
   await page.waitForFunction(() => (window as any).harnessReady === true, null, { timeout: 120_000 });
 });
 
 afterAll(async () => {
-  await browser?.close();
-  await server?.server.close();
+  await harness?.close();
 });
 
 async function generate(req: GenerateRequest): Promise<GenerateResult> {

@@ -8,7 +8,7 @@ import makeVideos, { BAD_VIDEOS, GOOD_VIDEOS, VIDEO_FIXTURES_URL, type GoodVideo
 import type { ExtractOptions, FrameResize } from '../../src/lib/frames-protocol.ts';
 import { REWATCH_FRAME_PIXELS, smartResize } from '../../src/lib/smart-resize.ts';
 import { planFrames } from '../../src/lib/video-sampling.ts';
-import { collectConsole, launchChromium, startDevServer, type LaunchedBrowser, type Page } from '../support/browser.ts';
+import { openTestPage, type Page, type TestPage } from '../support/browser.ts';
 
 const REWATCH: ExtractOptions = { fps: 2, maxFrames: 192, minPixels: REWATCH_FRAME_PIXELS, maxPixels: REWATCH_FRAME_PIXELS };
 
@@ -20,8 +20,7 @@ type Settled =
   }
   | { ok: false; kind: string; message: string; progress: number[] };
 
-let browser: LaunchedBrowser;
-let server: Awaited<ReturnType<typeof startDevServer>>;
+let harness: TestPage;
 let page: Page;
 let consoleLines: string[];
 
@@ -31,17 +30,14 @@ const call = <T>(fn: string, ...args: unknown[]): Promise<T> =>
 
 beforeAll(async () => {
   await makeVideos();
-  server = await startDevServer();
-  browser = await launchChromium();
-  page = await browser.context.newPage();
-  consoleLines = collectConsole(page);
-  await page.goto(`${server.url}/tests/pages/frames.html`);
+  harness = await openTestPage();
+  ({ page, log: consoleLines } = harness);
+  await page.goto(`${harness.url}/tests/pages/frames.html`);
   await page.waitForFunction(() => (window as any).harnessReady === true, null, { timeout: 120_000 });
 });
 
 afterAll(async () => {
-  await browser?.close();
-  await server?.server.close();
+  await harness?.close();
 });
 
 /** The frames a correct decoder returns for a fixture, from its known frame count and rate alone. */

@@ -16,12 +16,11 @@ import { smartResize } from '../../src/lib/smart-resize.ts';
 import { planFrames } from '../../src/lib/video-sampling.ts';
 import { visionTokenCount } from '../../src/lib/vision-tokens.ts';
 import { allReferenceCases, REFERENCE_ROOT } from '../support/reference.ts';
-import { collectConsole, launchChromium, startDevServer, type LaunchedBrowser, type Page } from '../support/browser.ts';
+import { openTestPage, type Page, type TestPage } from '../support/browser.ts';
 
 type Settled<T> = { ok: true; result: T; status: string } | { ok: false; kind: string; message: string; status: string };
 
-let browser: LaunchedBrowser;
-let server: Awaited<ReturnType<typeof startDevServer>>;
+let harness: TestPage;
 let page: Page;
 let consoleLines: string[];
 /** Every URL the page and its workers requested. */
@@ -51,18 +50,15 @@ const modelOf = (c: CaseChat) => allReferenceCases().find((r) => r.name === c.na
 beforeAll(async () => {
   await makeModelFixtures();
   await makeVideos();
-  server = await startDevServer();
-  browser = await launchChromium();
-  page = await browser.context.newPage();
-  consoleLines = collectConsole(page);
+  harness = await openTestPage();
+  ({ page, log: consoleLines } = harness);
   page.on('request', (r) => requested.push(r.url()));
-  await page.goto(`${server.url}/tests/pages/inference.html`);
+  await page.goto(`${harness.url}/tests/pages/inference.html`);
   await page.waitForFunction(() => (window as any).harnessReady === true, null, { timeout: 120_000 });
 });
 
 afterAll(async () => {
-  await browser?.close();
-  await server?.server.close();
+  await harness?.close();
 });
 
 /** SwiftShader runs WebGPU on the CPU, seconds per token for the tiny model: generous per-test time. */
@@ -191,7 +187,7 @@ describe('a real video end to end', () => {
 describe('no CDN', () => {
   it("ORT's runtime comes from the app's /ort/ folder and nothing is fetched from another origin", async () => {
     await load('qwen2_5_vl_tiny', { device: 'wasm', dtype: 'fp32' });
-    const origin = new URL(server.url).origin;
+    const origin = new URL(harness.url).origin;
     expect(requested.filter((u) => !u.startsWith(origin) && !u.startsWith('blob:') && !u.startsWith('data:'))).toEqual([]);
     expect(requested.some((u) => u.startsWith(`${origin}/ort/ort-wasm-simd-threaded.asyncify`))).toBe(true);
   });

@@ -62,3 +62,34 @@ export function collectConsole(page: Page): string[] {
 }
 
 export type { Browser, BrowserContext, Page };
+
+/** The usual end-to-end set-up: the dev server, a fresh Chromium, and one page whose console is collected. */
+export interface TestPage {
+  /** The dev server's origin, e.g. http://localhost:5173. */
+  url: string;
+  page: Page;
+  /** The page's console and page errors, for printing when a test fails. */
+  log: string[];
+  close(): Promise<void>;
+}
+
+export async function openTestPage(): Promise<TestPage> {
+  const { url, server } = await startDevServer();
+  let browser: LaunchedBrowser;
+  try {
+    browser = await launchChromium();
+  } catch (error) {
+    await server.close();
+    throw error;
+  }
+  const page = await browser.context.newPage();
+  return {
+    url,
+    page,
+    log: collectConsole(page),
+    async close() {
+      await browser.close();
+      await server.close();
+    },
+  };
+}
