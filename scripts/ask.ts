@@ -1,29 +1,27 @@
 /**
  * npm run ask -- --model <converted model dir> --frames <reference case path | video file>
  *   [--question "..."] [--device cpu|webgpu] [--dtype fp32|fp16|q4|q4f16] [--max-new-tokens N]
- *   [--fps 2] [--max-frames 192] [--pixels 100352] [--temperature T] [--top-p P]
+ *   [--fps 2] [--max-frames 192] [--pixels 100352] [--temperature T] [--top-p P] [--prefill-chunk N]
  *
- * The inference worker's pipeline outside the browser: Node, with transformers.js' Node build on
- * onnxruntime-node (device 'cpu' by default). A video file is decoded by ffmpeg at the planned frames;
+ * The inference worker's pipeline outside the browser: the same generation loop (workers/inference/run-chat.ts)
+ * on onnxruntime-node (device 'cpu' by default). A video file is decoded by ffmpeg at the planned frames;
  * a reference case (`.../cases/case_a`) uses its resized frames, and without --question its own prompt,
  * reporting whether the reference's greedy ids came out. Streams the trace to stdout, then prints the
  * stats (TTFT, tok/s) to stderr. Ctrl-C stops the generation after the current token.
  */
 import { parseArgs } from 'node:util';
-import { resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { InterruptableStoppingCriteria } from '@huggingface/transformers';
-import type { ChatRequest, ModelDtype } from '../src/lib/inference-protocol.ts';
+import type { ChatRequest } from '../src/lib/inference-protocol.ts';
+import { DTYPES, isDtype } from '../src/lib/model-layout.ts';
 import { REWATCH_FRAME_PIXELS } from '../src/lib/smart-resize.ts';
 import { isReferenceCase, loadCaseChat } from '../models/parity/case-chat.ts';
-import { loadModelBundle } from '../workers/inference/model-bundle.ts';
-import { useModelSource } from '../workers/inference/model-source.ts';
+import { LoadedModel } from '../workers/inference/loaded-model.ts';
+import { nodeBackend } from '../workers/inference/node-backend.ts';
+import { nodeModelFolder } from '../workers/inference/node-model-folder.ts';
 import { askToChat } from '../workers/inference/rewatch-chat.ts';
-import { runChat } from '../workers/inference/run-chat.ts';
+import { ChatSession, runChat } from '../workers/inference/run-chat.ts';
 import { decodePlannedFrames } from './ffmpeg-frames.ts';
 
-const USAGE = 'usage: npm run ask -- --model <dir> --frames <reference case | video file> [--question "..."] [--device cpu|webgpu] [--dtype fp32|fp16|q4|q4f16] [--max-new-tokens N]';
-const DTYPES: readonly ModelDtype[] = ['fp32', 'fp16', 'q4', 'q4f16'];
+const USAGE = 'usage: npm run ask -- --model <dir> --frames <reference case | video file> [--question "..."] [--device cpu|webgpu] [--dtype fp32|fp16|q4|q4f16] [--max-new-tokens N] [--prefill-chunk N]';
 
 function positive(name: string, text: string | undefined, fallback: number): number {
   if (text === undefined) return fallback;
@@ -38,17 +36,18 @@ try {
       model: { type: 'string' }, frames: { type: 'string' }, question: { type: 'string' },
       device: { type: 'string', default: 'cpu' }, dtype: { type: 'string', default: 'fp32' },
       'max-new-tokens': { type: 'string' }, fps: { type: 'string' }, 'max-frames': { type: 'string' }, pixels: { type: 'string' },
-      temperature: { type: 'string' }, 'top-p': { type: 'string' },
+      temperature: { type: 'string' }, 'top-p': { type: 'string' }, 'prefill-chunk': { type: 'string' },
     },
   });
   if (!values.model || !values.frames) throw new TypeError(USAGE);
   if (values.device !== 'cpu' && values.device !== 'webgpu') throw new TypeError(`--device must be cpu or webgpu (Node), got ${values.device}`);
-  const dtype = values.dtype as ModelDtype;
-  if (!DTYPES.includes(dtype)) throw new TypeError(`--dtype must be one of ${DTYPES.join(', ')}, got ${values.dtype}`);
+  const dtype = values.dtype ?? 'fp32';
+  if (!isDtype(dtype)) throw new TypeError(`--dtype must be one of ${DTYPES.join(', ')}, got ${values.dtype}`);
   const generation = {
     maxNewTokens: values['max-new-tokens'] === undefined ? undefined : positive('max-new-tokens', values['max-new-tokens'], 0),
     temperature: values.temperature === undefined ? undefined : Number(values.temperature),
     topP: values['top-p'] === undefined ? undefined : positive('top-p', values['top-p'], 1),
+    prefillChunkTokens: values['prefill-chunk'] === undefined ? undefined : positive('prefill-chunk', values['prefill-chunk'], 0),
   };
 
   let request: ChatRequest;
@@ -85,20 +84,25 @@ try {
   }
 
   const loadStarted = performance.now();
-  const name = useModelSource({ kind: 'url', url: pathToFileURL(`${resolve(values.model)}/`).href });
-  const bundle = await loadModelBundle(name, { device: values.device, dtype });
-  console.error(`loaded ${values.model} (${dtype}, ${values.device}) in ${((performance.now() - loadStarted) / 1000).toFixed(1)} s`);
+  const model = await LoadedModel.open(nodeModelFolder(values.model), nodeBackend(values.device), dtype);
+  const session = new ChatSession(model);
+  console.error(`loaded ${values.model} (${dtype}, ${values.device}, KV cache ${session.context.cache.inPlace ? 'in place' : 'grown per step'}) in ${((performance.now() - loadStarted) / 1000).toFixed(1)} s`);
 
-  const stopper = new InterruptableStoppingCriteria();
-  process.once('SIGINT', () => stopper.interrupt());
-  const result = await runChat(bundle, request, { stopper, onToken: (piece) => process.stdout.write(piece) });
+  let stop = false;
+  process.once('SIGINT', () => (stop = true));
+  const result = await runChat(session, request, {
+    shouldStop: () => stop,
+    onToken: (piece) => process.stdout.write(piece),
+    onProgress: (p) => process.stderr.write(`\r${p.phase === 'vision' ? `vision encoder: step ${p.done}/${p.total}` : `prefill: ${p.done}/${p.total} tokens`} (${(p.elapsedMs / 1000).toFixed(1)} s)`),
+  });
   process.stdout.write('\n');
   const s = result.stats;
   console.error(
     `frames ${s.frames}, visual tokens ${s.visualTokens}, prompt tokens ${s.promptTokens}, generated ${s.generatedTokens}${result.stopped ? ' (stopped)' : ''}; ` +
+      `vision ${(s.visionMs / 1000).toFixed(2)} s, prefill ${(s.prefillMs / 1000).toFixed(2)} s in ${s.prefillChunks} runs, ` +
       `TTFT ${(s.ttftMs / 1000).toFixed(2)} s, ${s.tokensPerSecond.toFixed(1)} tok/s (${values.device}, ${dtype})`,
   );
-  await bundle.model.dispose();
+  await session.release();
   if (expectedIds) {
     const same = result.tokenIds.length === expectedIds.length && result.tokenIds.every((id, i) => id === expectedIds[i]);
     console.error(same ? `the reference's ${expectedIds.length} greedy ids: identical` : `greedy ids differ from the reference:\n  got      ${result.tokenIds.join(',')}\n  expected ${expectedIds.join(',')}`);

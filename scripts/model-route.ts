@@ -4,10 +4,10 @@
  * the page and becomes the default. Only files inside a folder that holds a config.json are served: the
  * converter's sources beside them are not part of the site.
  */
-import { createReadStream, existsSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { dirname, join, sep } from 'node:path';
-import { resolveStaticPath, type Route } from './serve.ts';
+import { resolveStaticPath, sendFile, type Route } from './serve.ts';
 
 const PREFIX = '/models/';
 
@@ -29,13 +29,10 @@ export function modelRoute(modelsDir: string): Route {
       res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' }).end(`No such model file: ${path}\n`);
       return true;
     }
-    res.writeHead(200, {
+    sendFile(req, res, file, info.size, {
       'Content-Type': file.endsWith('.json') ? 'application/json; charset=utf-8' : 'application/octet-stream',
-      'Content-Length': info.size,
       'Cache-Control': 'no-cache',
     });
-    if (req.method === 'HEAD') res.end();
-    else createReadStream(file).pipe(res);
     return true;
   };
 }

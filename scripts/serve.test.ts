@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createAppServer, resolveStaticPath } from './serve.ts';
+import { createAppServer, parseRange, resolveStaticPath } from './serve.ts';
 
 let root: string;
 let base: string;
@@ -47,6 +47,19 @@ describe('the npm start server', () => {
     expect((await fetch(`${base}/nope.js`)).status).toBe(404);
     expect((await fetch(`${base}/%2e%2e/%2e%2e/etc/passwd`)).status).toBe(404);
     expect((await fetch(`${base}/`, { method: 'POST' })).status).toBe(405);
+  });
+
+  it('answers byte ranges (how the inference worker reads weights) and refuses unsatisfiable ones', async () => {
+    const ranged = await fetch(`${base}/ort.wasm`, { headers: { Range: 'bytes=1-2' } });
+    expect(ranged.status).toBe(206);
+    expect(ranged.headers.get('content-range')).toBe('bytes 1-2/4');
+    expect(new Uint8Array(await ranged.arrayBuffer())).toEqual(new Uint8Array([97, 115]));
+    expect((await fetch(`${base}/ort.wasm`)).headers.get('accept-ranges')).toBe('bytes');
+    expect(new Uint8Array(await (await fetch(`${base}/ort.wasm`, { headers: { Range: 'bytes=-1' } })).arrayBuffer())).toEqual(new Uint8Array([109]));
+    expect((await fetch(`${base}/ort.wasm`, { headers: { Range: 'bytes=9-' } })).status).toBe(416);
+    expect(parseRange('bytes=0-0', 10)).toEqual({ start: 0, end: 0 });
+    expect(parseRange('bytes=5-100', 10)).toEqual({ start: 5, end: 9 });
+    expect(parseRange('bytes=0-1,3-4', 10)).toBeNull();
   });
 
   it('resolves URL paths only inside the root', () => {

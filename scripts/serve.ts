@@ -47,6 +47,32 @@ export function resolveStaticPath(root: string, urlPath: string): string | null 
   return file === root || file.startsWith(root + sep) ? file : null;
 }
 
+/** A single `bytes=a-b` / `bytes=a-` / `bytes=-n` range within `size`, or null (absent, multiple or unsatisfiable). */
+export function parseRange(header: string | undefined, size: number): { start: number; end: number } | null {
+  const m = /^bytes=(\d*)-(\d*)$/.exec(header?.trim() ?? '');
+  if (!m || (m[1] === '' && m[2] === '')) return null;
+  const start = m[1] === '' ? Math.max(0, size - Number(m[2])) : Number(m[1]);
+  const end = m[1] === '' || m[2] === '' ? size - 1 : Math.min(Number(m[2]), size - 1);
+  return start <= end && start < size ? { start, end } : null;
+}
+
+/**
+ * Sends a file, or the byte range the request asks for (206): the inference worker reads model weights a
+ * slice at a time with range requests (workers/inference/lazy-bytes.ts) instead of holding whole files.
+ */
+export function sendFile(req: IncomingMessage, res: ServerResponse, file: string, size: number, headers: Record<string, string | number>): void {
+  const range = req.headers.range ? parseRange(req.headers.range, size) : null;
+  if (req.headers.range && !range) {
+    res.writeHead(416, { 'Content-Range': `bytes */${size}` }).end();
+    return;
+  }
+  const status = range ? 206 : 200;
+  const length = range ? range.end - range.start + 1 : size;
+  res.writeHead(status, { ...headers, 'Accept-Ranges': 'bytes', 'Content-Length': length, ...(range ? { 'Content-Range': `bytes ${range.start}-${range.end}/${size}` } : {}) });
+  if (req.method === 'HEAD') res.end();
+  else createReadStream(file, range ?? {}).pipe(res);
+}
+
 /** A static server over `root` (GET/HEAD only) with the isolation headers on every response. */
 export function createAppServer(root: string, routes: Route[] = []): Server {
   const base = resolve(root);
@@ -63,14 +89,11 @@ export function createAppServer(root: string, routes: Route[] = []): Server {
       res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' }).end('Not found\n');
       return;
     }
-    res.writeHead(200, {
+    sendFile(req, res, file, info.size, {
       'Content-Type': MIME[extname(file).toLowerCase()] ?? 'application/octet-stream',
-      'Content-Length': info.size,
       // Hashed build assets never change; everything else is revalidated.
       'Cache-Control': file.includes(`${sep}assets${sep}`) ? 'public, max-age=31536000, immutable' : 'no-cache',
     });
-    if (req.method === 'HEAD') res.end();
-    else createReadStream(file).pipe(res);
   });
 }
 

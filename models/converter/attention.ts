@@ -23,7 +23,6 @@ export interface KvCache {
   presentValue: string;
 }
 
-export type AttentionKernel = 'gqa' | 'sdpa';
 
 /** One layer's attention core: rotated q [B, S, H*D], k and v [B, S, KV*D] in, [B, S, H*D] out, cache extended. */
 export type Attend = (q: string, k: string, v: string, cache: KvCache) => string;

@@ -8,11 +8,11 @@ import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync }
 import { basename, dirname, join, resolve } from 'node:path';
 import { Checkpoint } from './checkpoint.ts';
 import { parseConfig, ConfigError, type QwenVLConfig } from './config.ts';
-import type { AttentionKernel } from './attention.ts';
 import { buildDecoder } from './decoder.ts';
 import { buildEmbedTokens } from './embed-tokens.ts';
 import { buildVisionEncoder } from './vision-encoder.ts';
-import { DTYPE_PLANS, DTYPES, isDtype } from './dtypes.ts';
+import { DTYPES, GRAPHS, isDtype, type AttentionKernel } from '../../src/lib/model-layout.ts';
+import { DTYPE_PLANS } from './dtypes.ts';
 import type { Graph } from './graph.ts';
 import { writeModel } from './onnx-writer.ts';
 import { OutputSink } from './output-sink.ts';
@@ -25,8 +25,6 @@ export const PASSTHROUGH_FILES = [
   'tokenizer.json', 'tokenizer_config.json', 'video_preprocessor_config.json',
   'chat_template.json', 'chat_template.jinja', 'generation_config.json', 'vocab.json', 'merges.txt',
 ];
-
-export const GRAPHS = ['vision_encoder', 'embed_tokens', 'decoder_model_merged'] as const;
 
 export interface ConvertOptions {
   input: string;
@@ -105,7 +103,7 @@ export async function convert(opts: ConvertOptions): Promise<ConvertResult> {
         log(`${file}: ${(written.weightBytes / 1e6).toFixed(1)} MB of weights${written.externalChunks ? ` in ${written.externalChunks} external data file(s)` : ''}, ${((performance.now() - started) / 1000).toFixed(1)} s`);
       }
     }
-    const config = outputConfig(cfg.raw, externalChunks, cfg.text.headDim);
+    const config = outputConfig(cfg.raw, externalChunks, cfg.text.headDim, { decoder_attention: opts.attention ?? 'gqa' });
     sink.writeFile(join(tmp, 'config.json'), new TextEncoder().encode(`${JSON.stringify(config, null, 2)}\n`));
     for (const f of PASSTHROUGH_FILES) if (existsSync(join(opts.input, f))) copyFileSync(join(opts.input, f), join(tmp, f));
     const preprocessor = join(opts.input, 'preprocessor_config.json');

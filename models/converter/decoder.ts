@@ -8,7 +8,8 @@
 import { Graph, ONNX_TYPE } from './graph.ts';
 import type { Checkpoint } from './checkpoint.ts';
 import type { QwenVLConfig } from './config.ts';
-import { groupQueryAttention, selfAttention, standardAttention, type AttentionKernel } from './attention.ts';
+import type { AttentionKernel } from '../../src/lib/model-layout.ts';
+import { groupQueryAttention, selfAttention, standardAttention } from './attention.ts';
 import { swiGluMlp } from './mlp.ts';
 import { mropeTables } from './mrope.ts';
 import { rmsNorm } from './rms-norm.ts';

@@ -1,11 +1,8 @@
 /**
- * The output precisions, named and suffixed as transformers.js names them (src/utils/dtypes.js), and what
- * each means for the three graphs.
+ * What each output precision (src/lib/model-layout.ts) means for the three graphs the converter builds.
  */
+import { DTYPE_SUFFIX, type ModelDtype } from '../../src/lib/model-layout.ts';
 import type { FloatType } from './weights.ts';
-
-export const DTYPES = ['fp32', 'fp16', 'q4', 'q4f16'] as const;
-export type Dtype = (typeof DTYPES)[number];
 
 export interface DtypePlan {
   /** File-name suffix transformers.js appends for this dtype. */
@@ -19,13 +16,9 @@ export interface DtypePlan {
   quantize: boolean;
 }
 
-export const DTYPE_PLANS: Record<Dtype, DtypePlan> = {
-  fp32: { suffix: '', floatType: 'float32', quantize: false },
-  fp16: { suffix: '_fp16', floatType: 'float16', quantize: false },
-  q4: { suffix: '_q4', floatType: 'float32', quantize: true },
-  q4f16: { suffix: '_q4f16', floatType: 'float16', quantize: true },
+export const DTYPE_PLANS: Record<ModelDtype, DtypePlan> = {
+  fp32: { suffix: DTYPE_SUFFIX.fp32, floatType: 'float32', quantize: false },
+  fp16: { suffix: DTYPE_SUFFIX.fp16, floatType: 'float16', quantize: false },
+  q4: { suffix: DTYPE_SUFFIX.q4, floatType: 'float32', quantize: true },
+  q4f16: { suffix: DTYPE_SUFFIX.q4f16, floatType: 'float16', quantize: true },
 };
-
-export function isDtype(s: string): s is Dtype {
-  return (DTYPES as readonly string[]).includes(s);
-}

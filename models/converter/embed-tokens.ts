@@ -1,4 +1,5 @@
 /** The embed_tokens graph transformers.js runs first: input_ids [batch, seq] -> inputs_embeds [batch, seq, hidden]. */
+import { tableRowsPerPart } from '../../src/lib/model-layout.ts';
 import { Graph } from './graph.ts';
 import type { Checkpoint } from './checkpoint.ts';
 import type { QwenVLConfig } from './config.ts';
@@ -8,22 +9,18 @@ import { tableWeight, type FloatType } from './weights.ts';
 export interface EmbedTokensOptions {
   /** Type of the table and of inputs_embeds. */
   floatType: FloatType;
-  /** Split threshold (default MAX_TABLE_PART_BYTES). */
+  /** Split threshold (default: src/lib/model-layout.ts MAX_TABLE_PART_BYTES). */
   maxPartBytes?: number;
 }
 
-/**
- * Tables above this are split into row blocks, each its own initializer: a tensor cannot span external
- * data files, and browsers cap one ArrayBuffer near 2 GB (the 7B's float32 table is 2.2 GB).
- */
-export const MAX_TABLE_PART_BYTES = 2 ** 30;
 
 export function buildEmbedTokens(ckpt: Checkpoint, cfg: QwenVLConfig, opts: EmbedTokensOptions): Graph {
   const g = new Graph('embed_tokens');
   const ids = g.input('input_ids', 'int64', ['batch_size', 'sequence_length']);
   const key = `${textKeys(ckpt).prefix}embed_tokens.weight`;
   const [vocab, hidden] = ckpt.info(key).shape;
-  const rowsPerPart = Math.floor((opts.maxPartBytes ?? MAX_TABLE_PART_BYTES) / (hidden * (opts.floatType === 'float32' ? 4 : 2)));
+  const bytes = opts.floatType === 'float32' ? 4 : 2;
+  const rowsPerPart = opts.maxPartBytes === undefined ? tableRowsPerPart(vocab, hidden, bytes) : Math.floor(opts.maxPartBytes / (hidden * bytes));
   const embeds = g.scope('model', () => g.scope('embed_tokens', () => {
     if (vocab <= rowsPerPart) return g.node('Gather', [g.weight(tableWeight(ckpt, key, opts.floatType)), ids], { axis: 0 });
     // Each part gathers with ids shifted into its range (others clamped to row 0), and its rows win where the id is its own.

@@ -5,6 +5,7 @@
  * fetches), since protobuf cannot hold more than 2 GB.
  */
 import { join } from 'node:path';
+import { externalDataName } from '../../src/lib/model-layout.ts';
 import { onnx, valueInfo, type Graph, type ElemType, type LazyTensor, type TensorProto, ONNX_TYPE } from './graph.ts';
 import type { OutputSink, OutputFile } from './output-sink.ts';
 
@@ -55,14 +56,14 @@ export async function writeModel(g: Graph, dir: string, fileName: string, opts: 
         const size = weightBytes(w);
         if (!file || (offset > 0 && offset + size > opts.chunkBytes)) {
           file?.close();
-          file = opts.sink.open(join(dir, chunkName(fileName, chunks++)));
+          file = opts.sink.open(join(dir, externalDataName(fileName, chunks++)));
           offset = 0;
         }
         const bytes = await produce(w);
         file.write(bytes);
         tensor.dataLocation = onnx.TensorProto.DataLocation.EXTERNAL;
         tensor.externalData = [
-          { key: 'location', value: chunkName(fileName, chunks - 1) },
+          { key: 'location', value: externalDataName(fileName, chunks - 1) },
           { key: 'offset', value: String(offset) },
           { key: 'length', value: String(size) },
         ].map((e) => onnx.StringStringEntryProto.create(e));
@@ -87,9 +88,4 @@ export async function writeModel(g: Graph, dir: string, fileName: string, opts: 
   });
   opts.sink.writeFile(join(dir, fileName), onnx.ModelProto.encode(model).finish());
   return { externalChunks: chunks, weightBytes: total };
-}
-
-/** `<file>_data`, `<file>_data_1`, ...: the names transformers.js derives from use_external_data_format. */
-export function chunkName(fileName: string, index: number): string {
-  return `${fileName}_data${index === 0 ? '' : `_${index}`}`;
 }

@@ -1,8 +1,10 @@
 /**
  * The converted model's config.json: the checkpoint's config, plus what transformers.js needs. It reads the
  * decoder's sizes from `text_config` for model_type qwen2_5_vl, which the official (flat) layout lacks,
- * and finds external data files only through `transformers.js_config.use_external_data_format`.
+ * and finds external data files only through `transformers.js_config.use_external_data_format`. The layout
+ * marker (src/lib/model-layout.ts) tells the generation loop which attention kernel the decoder uses.
  */
+import { LAYOUT_KEY, type LayoutMarker } from '../../src/lib/model-layout.ts';
 
 /** Text-model keys of the flat (official) layout that belong in text_config. */
 const TEXT_KEYS = [
@@ -11,11 +13,11 @@ const TEXT_KEYS = [
   'sliding_window', 'use_sliding_window', 'max_window_layers', 'tie_word_embeddings', 'bos_token_id', 'eos_token_id',
 ];
 
-export function outputConfig(raw: Record<string, any>, externalChunks: Record<string, number>, headDim: number): Record<string, any> {
+export function outputConfig(raw: Record<string, any>, externalChunks: Record<string, number>, headDim: number, layout: LayoutMarker): Record<string, any> {
   const flat = Object.fromEntries(TEXT_KEYS.filter((k) => k in raw).map((k) => [k, raw[k]]));
   const textConfig = { ...flat, ...(raw.text_config ?? {}), model_type: raw.text_config?.model_type ?? 'qwen2_5_vl_text', head_dim: headDim };
   const jsConfig = { ...(raw['transformers.js_config'] ?? {}) };
   delete jsConfig.use_external_data_format;
   if (Object.keys(externalChunks).length) jsConfig.use_external_data_format = externalChunks;
-  return { ...raw, text_config: textConfig, 'transformers.js_config': jsConfig };
+  return { ...raw, text_config: textConfig, 'transformers.js_config': jsConfig, [LAYOUT_KEY]: layout };
 }

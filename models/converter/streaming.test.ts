@@ -10,9 +10,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DTYPE_BYTES } from '../../src/lib/safetensors.ts';
 import { Checkpoint } from './checkpoint.ts';
-import { convert, GRAPHS } from './convert.ts';
+import { externalDataName, GRAPHS } from '../../src/lib/model-layout.ts';
+import { convert } from './convert.ts';
 import { DTYPE_PLANS } from './dtypes.ts';
-import { chunkName } from './onnx-writer.ts';
 import { OutputSink, type OutputFile } from './output-sink.ts';
 import { REFERENCE_ROOT, referenceCases, referenceModelDir, referenceModels } from '../../tests/support/reference.ts';
 import { runParity } from '../parity/parity.ts';
@@ -82,8 +82,8 @@ describe.each(referenceModels())('%s', (model) => {
         const chunks = readdirSync(join(out, 'onnx')).filter((f) => f.startsWith(`${file}_data`)).sort();
         expect(chunks.length, file).toBeGreaterThan(0);
         expect(declared[file], file).toBe(chunks.length);
-        expect(chunks).toEqual(Array.from({ length: chunks.length }, (_, i) => chunkName(file, i)).sort());
-        expect(existsSync(join(out, 'onnx', chunkName(file, chunks.length)))).toBe(false);
+        expect(chunks).toEqual(Array.from({ length: chunks.length }, (_, i) => externalDataName(file, i)).sort());
+        expect(existsSync(join(out, 'onnx', externalDataName(file, chunks.length)))).toBe(false);
       }
     });
 

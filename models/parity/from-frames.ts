@@ -6,11 +6,9 @@
  * delta exactly); then the model runs on the computed inputs and parity.ts compares vision features,
  * logits and the greedy ids with the case.
  */
-import { resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import type { Dtype } from '../converter/dtypes.ts';
-import { loadPromptKit } from '../../workers/inference/model-bundle.ts';
-import { useModelSource } from '../../workers/inference/model-source.ts';
+import type { ModelDtype } from '../../src/lib/model-layout.ts';
+import { nodeModelFolder } from '../../workers/inference/node-model-folder.ts';
+import { loadPromptKit } from '../../workers/inference/prompt-kit.ts';
 import { prepareChat } from '../../workers/inference/prepare-chat.ts';
 import { loadCaseChat } from './case-chat.ts';
 import { compare } from './metrics.ts';
@@ -39,8 +37,8 @@ function exact(name: string, actual: ArrayLike<number | bigint>, expected: Array
   return { name, detail: mismatches ? `${mismatches} of ${expected.length} differ` : `${expected.length} identical`, ok: mismatches === 0 };
 }
 
-export async function runFromFrames(modelDir: string, casePath: string, dtype: Dtype, runtime: RuntimeName): Promise<FromFramesReport> {
-  const kit = await loadPromptKit(useModelSource({ kind: 'url', url: pathToFileURL(`${resolve(modelDir)}/`).href }));
+export async function runFromFrames(modelDir: string, casePath: string, dtype: ModelDtype, runtime: RuntimeName): Promise<FromFramesReport> {
+  const kit = await loadPromptKit(nodeModelFolder(modelDir));
   const chat = loadCaseChat(casePath, 'raw');
   const reference = loadParityCase(casePath);
   const prepared = prepareChat(kit, chat.request);

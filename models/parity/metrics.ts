@@ -24,9 +24,3 @@ export function compare(name: string, actual: Float32Array, expected: Float32Arr
   }
   return { name, maxAbsDiff, cosine: dot / Math.sqrt(na * nb) };
 }
-
-export function argmax(values: Float32Array, offset = 0, length = values.length): number {
-  let best = 0;
-  for (let i = 1; i < length; i++) if (values[offset + i] > values[offset + best]) best = i;
-  return best;
-}

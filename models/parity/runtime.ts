@@ -1,10 +1,14 @@
 /**
  * The two runtimes parity runs the converted graphs on, both in Node: onnxruntime-node (native CPU) and
- * onnxruntime-web's WASM build (the code path browsers without WebGPU use), behind one session interface.
+ * onnxruntime-web's WASM build (the code path browsers without WebGPU use). `backendFor` gives the generation
+ * loop's backend on each; `openSession` runs single graphs with plain host tensors (the converter's tests).
  */
 import { readFileSync, existsSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { createRequire } from 'node:module';
+import type { GraphBackend } from '../../workers/inference/graph-backend.ts';
+import { nodeBackend } from '../../workers/inference/node-backend.ts';
+import { webBackend } from '../../workers/inference/web-backend.ts';
 import type { HostTensor } from './host-tensor.ts';
 
 export const RUNTIMES = ['node', 'wasm'] as const;
@@ -52,4 +56,10 @@ export async function openSession(runtime: RuntimeName, path: string): Promise<G
     },
     release: () => session.release(),
   };
+}
+
+/** The generation loop's backend on `runtime`. */
+export async function backendFor(runtime: RuntimeName): Promise<GraphBackend> {
+  if (runtime === 'node') return nodeBackend('cpu');
+  return webBackend((await loadRuntime('wasm')) as unknown as typeof import('onnxruntime-web'), 'wasm');
 }

@@ -9,7 +9,7 @@
  * Greedy agreement is reported, never required: the random models' top-2 logit gaps (~0.01) are far
  * below 4-bit noise, so one flipped id sends the continuation elsewhere.
  */
-import type { Dtype } from '../converter/dtypes.ts';
+import type { ModelDtype } from '../../src/lib/model-layout.ts';
 
 export interface Tolerance {
   /** Max-abs bound on vision features and logits (undefined: not checked). */
@@ -20,7 +20,7 @@ export interface Tolerance {
   identicalIds: boolean;
 }
 
-export const TOLERANCES: Record<Dtype, Tolerance> = {
+export const TOLERANCES: Record<ModelDtype, Tolerance> = {
   fp32: { maxAbsDiff: 1e-3, identicalIds: true },
   fp16: { minCosine: 0.999, identicalIds: false },
   q4: { minCosine: 0.8, identicalIds: false },

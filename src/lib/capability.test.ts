@@ -9,6 +9,8 @@ const gpu = (over: Partial<NonNullable<GpuReport['adapter']>> = {}): GpuReport =
     maxBufferSize: 4 * GB, maxStorageBufferBindingSize: 4 * GB, features: ['shader-f16'], ...over,
   },
 });
+/** What headless Chromium reports here. */
+const swiftShader = gpu({ vendor: 'google', architecture: 'swiftshader', description: '', isFallbackAdapter: true, features: [], maxBufferSize: GB, maxStorageBufferBindingSize: GB });
 const rewatch = catalogEntry('rewatch-r1-7b');
 const tiny = catalogEntry('qwen2.5-vl-tiny');
 
@@ -24,6 +26,7 @@ describe('capability', () => {
   it('says a discrete GPU may run the 7B but that its memory is unknown', () => {
     const v = assessCapability(gpu(), rewatch);
     expect(v).toMatchObject({ verdict: 'unknown-memory', device: 'webgpu', dtype: 'q4f16', blockers: [] });
+    expect(v.deviceReason).toBe('WebGPU on nvidia ampere RTX 3080.');
     expect(v.warnings.join(' ')).toMatch(/does not say how much memory/);
   });
 
@@ -39,19 +42,38 @@ describe('capability', () => {
     expect(v.blockers[0]).toMatch(/buffer limit of 134\.2 MB/);
   });
 
-  it('calls SwiftShader slow', () => {
-    const v = assessCapability(gpu({ vendor: 'google', architecture: 'swiftshader', isFallbackAdapter: true, features: [] }), tiny);
-    expect(v.verdict).toBe('slow');
-    expect(v.warnings.join(' ')).toMatch(/SwiftShader/);
+  it('prefers WASM to a software adapter for a model WASM holds, saying why', () => {
+    const v = assessCapability(swiftShader, tiny);
+    expect(v).toMatchObject({ verdict: 'slow', device: 'wasm', wasmFits: true, blockers: [] });
+    expect(v.deviceReason).toMatch(/software renderer on the CPU, slower than WASM/);
+    // Forced WebGPU is honoured and called slow.
+    const forced = assessCapability(swiftShader, tiny, 'webgpu');
+    expect(forced).toMatchObject({ verdict: 'slow', device: 'webgpu' });
+    expect(forced.warnings.join(' ')).toMatch(/software renderer/);
   });
 
-  it('falls back to WASM with an honest speed warning, and refuses what WASM cannot hold', () => {
+  it('keeps the 7B on a software adapter (it does not fit WASM), and its split tables fit a 1 GiB buffer', () => {
+    const v = assessCapability(swiftShader, rewatch);
+    expect(v).toMatchObject({ verdict: 'slow', device: 'webgpu', dtype: 'q4', wasmFits: false, blockers: [] });
+    expect(v.deviceReason).toMatch(/does not fit WASM's 4 GiB/);
+    expect(v.memory.largestBuffer).toBeLessThanOrEqual(GB);
+  });
+
+  it('falls back to WASM with an honest speed warning, and refuses what WASM cannot hold before trying', () => {
     const small = assessCapability({ adapter: null, unavailableReason: 'navigator.gpu is missing' }, tiny);
     expect(small).toMatchObject({ verdict: 'slow', device: 'wasm' });
-    expect(small.warnings[0]).toMatch(/navigator.gpu is missing.*10-100x slower/);
-    const big = assessCapability({ adapter: null }, rewatch);
-    expect(big.verdict).toBe('unsupported');
-    expect(big.blockers[0]).toMatch(/4 GiB/);
+    expect(small.deviceReason).toMatch(/navigator.gpu is missing/);
+    expect(small.warnings[0]).toMatch(/10-100x slower/);
+    for (const big of [assessCapability({ adapter: null }, rewatch), assessCapability(gpu(), rewatch, 'wasm')]) {
+      expect(big).toMatchObject({ verdict: 'unsupported', device: 'wasm' });
+      expect(big.blockers[0]).toMatch(/4 GiB/);
+    }
+  });
+
+  it('refuses a forced WebGPU where there is none', () => {
+    const v = assessCapability({ adapter: null, unavailableReason: 'navigator.gpu is missing' }, tiny, 'webgpu');
+    expect(v.verdict).toBe('unsupported');
+    expect(v.blockers[0]).toMatch(/WebGPU was chosen but there is no WebGPU here \(navigator.gpu is missing\)/);
   });
 
   it('flags reported RAM below the need', () => {

@@ -4,7 +4,8 @@
  * every reason in words. WebGPU never reports how much memory the GPU has, so the memory need is compared
  * with what is known (per-buffer limits, system RAM) and the verdict says when it cannot be known.
  */
-import type { Device, ModelDtype } from './inference-protocol.ts';
+import { isSoftwareAdapter, pickDevice, WASM_MEMORY_LIMIT, type AdapterFacts } from './device-policy.ts';
+import type { Device, DeviceChoice, ModelDtype } from './inference-protocol.ts';
 import { DTYPE_FEATURES, memoryEstimate, formatBytes, type CatalogEntry, type MemoryEstimate } from './model-catalog.ts';
 
 /** What the browser told us; plain data so it can be probed anywhere and tested without a GPU. */
@@ -37,20 +38,16 @@ export type Verdict = 'ready' | 'slow' | 'unknown-memory' | 'unsupported';
 export interface CapabilityVerdict {
   verdict: Verdict;
   device: Device;
+  /** Why this device (device-policy.ts), in words for a person. */
+  deviceReason: string;
+  /** Whether the model fits WASM's 4 GiB (what 'auto' weighs against a software adapter). */
+  wasmFits: boolean;
   dtype: ModelDtype;
   memory: MemoryEstimate;
   /** Things the user should know that do not stop the run. */
   warnings: string[];
   /** Things that stop it (empty unless `unsupported`). */
   blockers: string[];
-}
-
-/** ORT's WASM build is 32-bit: one wasm memory holds at most 4 GiB, weights and activations together. */
-const WASM_MEMORY_LIMIT = 4 * 1024 ** 3;
-
-/** A software GPU is recognised by the fallback flag or by name (SwiftShader reports both). */
-function isSoftwareAdapter(adapter: NonNullable<GpuReport['adapter']>): boolean {
-  return adapter.isFallbackAdapter || /swiftshader/i.test(`${adapter.architecture} ${adapter.description} ${adapter.vendor}`);
 }
 
 /** Of the available dtypes: q4f16 when the GPU has shader-f16, else q4; else the first the GPU can run. */
@@ -65,41 +62,51 @@ export function wasmDtype(dtype: ModelDtype): ModelDtype {
   return dtype === 'q4f16' ? 'q4' : dtype === 'fp16' ? 'fp32' : dtype;
 }
 
-export function assessCapability(report: GpuReport, entry: CatalogEntry): CapabilityVerdict {
+/** The report as the device rule sees it. */
+export function adapterFactsOf(report: GpuReport): AdapterFacts {
+  const { adapter } = report;
+  if (!adapter) return { adapter: null, unavailableReason: report.unavailableReason };
+  const name = [adapter.vendor, adapter.architecture, adapter.description].filter(Boolean).join(' ') || 'an unnamed adapter';
+  return { adapter: { software: isSoftwareAdapter(adapter), name } };
+}
+
+/** `choice`: the device the person asked for in the model panel ('auto' by default). */
+export function assessCapability(report: GpuReport, entry: CatalogEntry, choice: DeviceChoice = 'auto'): CapabilityVerdict {
   const warnings: string[] = [];
   const blockers: string[] = [];
   const adapter = report.adapter;
-
-  if (!adapter) {
-    // WASM computes in float32: the fp16 dtypes would only be converted back on the CPU.
-    const dtype = chooseDtype(entry.dtypes, []);
-    const memory = memoryEstimate(entry, dtype);
-    warnings.push(
-      `No WebGPU${report.unavailableReason ? ` (${report.unavailableReason})` : ''}: the model runs on the CPU through WASM, ` +
-        'typically 10-100x slower than a GPU: minutes per answer even for small models.',
-    );
-    if (memory.total > WASM_MEMORY_LIMIT) {
-      blockers.push(`It needs about ${formatBytes(memory.total)}, more than the 4 GiB one WASM instance can address.`);
-    }
-    return { verdict: blockers.length ? 'unsupported' : 'slow', device: 'wasm', dtype, memory, warnings, blockers };
+  // WASM computes in float32: the fp16 dtypes would only be converted back on the CPU.
+  const wasmType = wasmDtype(chooseDtype(entry.dtypes, []));
+  const wasmMemory = memoryEstimate(entry, wasmType);
+  const wasmFits = wasmMemory.total <= WASM_MEMORY_LIMIT;
+  const pick = pickDevice(choice, adapterFactsOf(report), wasmFits);
+  if ('error' in pick) {
+    return { verdict: 'unsupported', device: 'webgpu', deviceReason: pick.error, wasmFits, dtype: wasmType, memory: wasmMemory, warnings, blockers: [`${pick.error}.`] };
   }
 
-  const dtype = chooseDtype(entry.dtypes, adapter.features);
+  if (pick.device === 'wasm') {
+    warnings.push('On the CPU through WASM: typically 10-100x slower than a GPU, minutes per answer even for small models.');
+    if (!wasmFits) {
+      blockers.push(`It needs about ${formatBytes(wasmMemory.total)}, more than the 4 GiB one WASM instance can address: choose WebGPU.`);
+    }
+    return { verdict: blockers.length ? 'unsupported' : 'slow', device: 'wasm', deviceReason: pick.reason, wasmFits, dtype: wasmType, memory: wasmMemory, warnings, blockers };
+  }
+
+  const gpu = adapter!;
+  const dtype = chooseDtype(entry.dtypes, gpu.features);
   const memory = memoryEstimate(entry, dtype);
-  if (!adapter.features.includes('shader-f16') && entry.dtypes.includes('q4f16')) {
+  if (!gpu.features.includes('shader-f16') && entry.dtypes.includes('q4f16')) {
     warnings.push('No shader-f16 on this GPU: using q4 (float32 activations), which needs more memory and runs slower than q4f16.');
   }
-  const bufferLimit = Math.min(adapter.maxBufferSize, adapter.maxStorageBufferBindingSize);
+  const bufferLimit = Math.min(gpu.maxBufferSize, gpu.maxStorageBufferBindingSize);
   if (memory.largestBuffer > bufferLimit) {
     blockers.push(
       `Its largest tensor is ${formatBytes(memory.largestBuffer)}, over this GPU's buffer limit of ${formatBytes(bufferLimit)} ` +
         '(maxBufferSize / maxStorageBufferBindingSize).',
     );
   }
-  const software = isSoftwareAdapter(adapter);
-  if (software) {
-    warnings.push('This WebGPU adapter is a software renderer (SwiftShader): it runs on the CPU and is very slow.');
-  }
+  const software = isSoftwareAdapter(gpu);
+  if (software) warnings.push('This WebGPU adapter is a software renderer: it runs on the CPU and is very slow.');
   const ramBytes = report.deviceMemoryGB === undefined ? undefined : report.deviceMemoryGB * 1e9;
   // Chrome caps deviceMemory at 8, so only a report below the need proves too little RAM.
   if (ramBytes !== undefined && ramBytes < 8e9 && ramBytes < memory.total) {
@@ -112,5 +119,5 @@ export function assessCapability(report: GpuReport, entry: CatalogEntry): Capabi
     );
   }
   const verdict: Verdict = blockers.length ? 'unsupported' : software ? 'slow' : memory.total > 2e9 ? 'unknown-memory' : 'ready';
-  return { verdict, device: 'webgpu', dtype, memory, warnings, blockers };
+  return { verdict, device: 'webgpu', deviceReason: pick.reason, wasmFits, dtype, memory, warnings, blockers };
 }

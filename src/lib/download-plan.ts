@@ -5,7 +5,8 @@
  * src/state/downloads.svelte.ts; the inference worker and the service worker read the same cache.
  */
 import type { ModelDtype } from './inference-protocol.ts';
-import { SESSIONS, onnxPath, type CatalogSource } from './model-catalog.ts';
+import type { CatalogSource } from './model-catalog.ts';
+import { GRAPHS, onnxPath } from './model-layout.ts';
 
 /** The Cache API cache holding downloaded model files, keyed by each file's absolute URL. */
 export const MODEL_CACHE = 'rewatch-models';
@@ -79,7 +80,7 @@ export function planFiles(config: unknown, dtype: ModelDtype): PlannedFile[] {
   const jsConfig = (config as Record<string, unknown>)['transformers.js_config'];
   const external = jsConfig && typeof jsConfig === 'object' ? (jsConfig as Record<string, unknown>).use_external_data_format : undefined;
   const files = [...CONFIG_FILES];
-  for (const session of SESSIONS) {
+  for (const session of GRAPHS) {
     const path = onnxPath(session, dtype);
     const fileName = path.slice('onnx/'.length);
     files.push({ path, required: true });

@@ -4,11 +4,13 @@
  */
 import type { ChatMessage } from './chat-template.ts';
 import type { ExtractedFrames } from './frames-protocol.ts';
+import type { ModelDtype } from './model-layout.ts';
 
 export type { ChatMessage };
 
+export type { ModelDtype };
+
 export type Device = 'webgpu' | 'wasm';
-export type ModelDtype = 'fp32' | 'fp16' | 'q4' | 'q4f16';
 
 /** Where a converted model comes from. */
 export type ModelSource =
@@ -19,27 +21,34 @@ export type ModelSource =
   /** A converted model folder picked from disk; paths relative to the folder root (e.g. `onnx/decoder_model_merged_q4.onnx`). */
   | { kind: 'files'; name: string; files: { path: string; file: Blob }[] };
 
+/** 'auto' picks WebGPU on a hardware adapter and WASM otherwise (no WebGPU, or a software adapter), saying why. */
+export type DeviceChoice = Device | 'auto';
+
 export interface LoadOptions {
-  /** 'auto' tries WebGPU first and falls back to WASM, reporting why. */
-  device: Device | 'auto';
+  device: DeviceChoice;
   dtype: ModelDtype;
+  /**
+   * Whether the model fits WASM's 4 GiB memory (the panel knows its size; default true). 'auto' keeps a
+   * software WebGPU adapter for a model that does not.
+   */
+  wasmFits?: boolean;
 }
 
-/** transformers.js' per-file progress events, passed through unchanged. */
+/** Bytes of one model file read so far while loading (weights are read as they are copied to the device). */
 export interface LoadProgress {
-  status: 'initiate' | 'download' | 'progress' | 'done' | 'ready' | string;
-  file?: string;
-  loaded?: number;
-  total?: number;
-  progress?: number;
+  file: string;
+  loaded: number;
+  total: number;
 }
 
 export interface LoadResult {
   source: ModelSource;
   device: Device;
   dtype: ModelDtype;
-  /** Why WebGPU was not used, when device 'auto' ended on WASM. */
-  fallbackReason?: string;
+  /** Why this device, in words for a person (what was asked for, what the browser offers). */
+  deviceReason: string;
+  /** True when the decoder's KV cache is updated in place (GroupQueryAttention on WebGPU or Node); false: it grows each step. */
+  kvInPlace: boolean;
 }
 
 /** Sampling settings shared by ask and chat. */
@@ -49,6 +58,11 @@ export interface GenerationOptions {
   /** 0 or absent: greedy. */
   temperature?: number;
   topP?: number;
+  /**
+   * Prompt tokens per decoder run while prefilling (default DEFAULT_PREFILL_CHUNK, src/lib/generation-defaults.ts);
+   * stop() is honoured between two runs.
+   */
+  prefillChunkTokens?: number;
 }
 
 /** A ReWatch question about one video: the worker builds the ReWatch prompt around it. */
@@ -78,15 +92,27 @@ export interface ChatRequest extends GenerationOptions {
 }
 
 export interface AskStats {
-  /** Video frames (plus one per image) that went through the vision encoder. */
+  /** Video frames (plus one per image) of the prompt's visuals. */
   frames: number;
   visualTokens: number;
   promptTokens: number;
+  /** Prompt tokens whose KV cache came from the previous question (same video, settings and prompt head). */
+  reusedTokens: number;
   generatedTokens: number;
+  /** Vision encoder time, ms (0 when every visual's features were cached or reused). */
+  visionMs: number;
+  /** Prefill time (the prompt tokens not reused), ms, and the decoder runs it took. */
+  prefillMs: number;
+  prefillChunks: number;
   /** Time to first token, ms (includes the vision encoder and prefill). */
   ttftMs: number;
   tokensPerSecond: number;
 }
+
+/** Where a run is before its first token, for the UI's progress line. */
+export type RunProgress =
+  | { phase: 'vision'; done: number; total: number; elapsedMs: number }
+  | { phase: 'prefill'; done: number; total: number; reused: number; elapsedMs: number };
 
 export interface AskResult {
   text: string;
@@ -97,15 +123,15 @@ export interface AskResult {
   stopped: boolean;
 }
 
-export type InferenceErrorKind = 'load-failed' | 'not-loaded' | 'busy' | 'device-lost' | 'bad-input' | 'generation-failed';
+export type InferenceErrorKind = 'load-failed' | 'out-of-memory' | 'not-loaded' | 'busy' | 'device-lost' | 'bad-input' | 'generation-failed';
 
 export interface InferenceApi {
   load(source: ModelSource, options: LoadOptions, onProgress?: (p: LoadProgress) => void): Promise<LoadResult>;
-  /** Streams the answer to a question about a video; text pieces arrive through onToken. */
-  ask(request: AskRequest, onToken?: (text: string) => void): Promise<AskResult>;
+  /** Streams the answer to a question about a video; text pieces arrive through onToken, progress before the first token through onProgress. */
+  ask(request: AskRequest, onToken?: (text: string) => void, onProgress?: (progress: RunProgress) => void): Promise<AskResult>;
   /** The same for an arbitrary prompt with images and videos. */
-  chat(request: ChatRequest, onToken?: (text: string) => void): Promise<AskResult>;
-  /** Interrupts a running ask within one token. */
+  chat(request: ChatRequest, onToken?: (text: string) => void, onProgress?: (progress: RunProgress) => void): Promise<AskResult>;
+  /** Interrupts a running ask: within one token while generating, one chunk while prefilling. */
   stop(): void;
   /** Releases the model's sessions. */
   unload(): Promise<void>;

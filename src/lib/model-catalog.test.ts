@@ -1,8 +1,10 @@
-import { statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { modelFixtureDir } from '../../scripts/fixtures/models.ts';
-import { CATALOG, SESSIONS, catalogEntry, formatBytes, memoryEstimate, onnxPath, parameterCounts, weightBytes } from './model-catalog.ts';
+import { onnx } from '../../models/converter/graph.ts';
+import { CATALOG, catalogEntry, formatBytes, largestWeightTensor, memoryEstimate, parameterCounts, weightBytes } from './model-catalog.ts';
+import { GRAPHS, onnxPath } from './model-layout.ts';
 
 const TINY_DIR = modelFixtureDir('qwen2_5_vl_tiny');
 
@@ -29,7 +31,7 @@ describe('model catalog', () => {
     const tiny = catalogEntry('qwen2.5-vl-tiny');
     for (const dtype of tiny.dtypes) {
       // `npm test` makes the fixtures first; the files also hold graph structure, so they are a little larger.
-      const onFiles = SESSIONS.reduce((sum, s) => sum + statSync(join(TINY_DIR, onnxPath(s, dtype))).size, 0);
+      const onFiles = GRAPHS.reduce((sum, s) => sum + statSync(join(TINY_DIR, onnxPath(s, dtype))).size, 0);
       const ratio = weightBytes(tiny, dtype) / onFiles;
       expect(ratio, dtype).toBeGreaterThan(0.95);
       expect(ratio, dtype).toBeLessThanOrEqual(1);
@@ -42,7 +44,23 @@ describe('model catalog', () => {
     expect(m.contextTokens).toBe(12_288 + 300 + 2048);
     expect(m.kvCache).toBe(28 * 2 * 4 * 128 * m.contextTokens * 2);
     expect(m.total).toBe(m.weights + m.kvCache + m.activations);
-    expect(m.largestBuffer).toBe(152_064 * 3584 * 2);
+    // The float16 table (1.09 GB) is written as two blocks; the first, just under 1 GiB, is the largest tensor.
+    expect(m.largestBuffer).toBe(Math.floor(2 ** 30 / (3584 * 2)) * 3584 * 2);
+    expect(largestWeightTensor(catalogEntry('rewatch-r1-7b'), 'q4')).toBe(Math.floor(2 ** 30 / (3584 * 4)) * 3584 * 4);
+    // Chunked prefill bounds the activations: one chunk's MLP, not the whole 14k-token prompt's.
+    expect(m.activations).toBeLessThan(200e6);
+  });
+
+  it("names the largest tensor the converter really writes, per dtype (the tiny model's files)", () => {
+    const tiny = catalogEntry('qwen2.5-vl-tiny');
+    for (const dtype of tiny.dtypes) {
+      let largest = 0;
+      for (const graph of GRAPHS) {
+        const model = onnx.ModelProto.decode(readFileSync(join(TINY_DIR, onnxPath(graph, dtype))));
+        for (const t of model.graph!.initializer!) largest = Math.max(largest, t.rawData?.byteLength ?? 0);
+      }
+      expect(largestWeightTensor(tiny, dtype), dtype).toBe(largest);
+    }
   });
 
   it('names files as transformers.js does', () => {

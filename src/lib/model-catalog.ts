@@ -5,7 +5,9 @@
  * a hand-typed size that can drift from the files the converter writes.
  */
 import manifest from '../../models/manifest.json';
-import type { ModelDtype, ModelSource } from './inference-protocol.ts';
+import type { ModelSource } from './inference-protocol.ts';
+import { DEFAULT_PREFILL_CHUNK, MAX_VISION_PATCHES_PER_CHUNK } from './generation-defaults.ts';
+import { floatTypeOf, tableRowsPerPart, type ModelDtype } from './model-layout.ts';
 
 export interface TextArchitecture {
   hiddenSize: number;
@@ -53,13 +55,6 @@ export interface CatalogEntry {
   note: string;
 }
 
-/** The three graphs transformers.js loads for Qwen2.5-VL. */
-export const SESSIONS = ['vision_encoder', 'embed_tokens', 'decoder_model_merged'] as const;
-export type SessionName = (typeof SESSIONS)[number];
-
-/** transformers.js' file-name suffix per dtype (DEFAULT_DTYPE_SUFFIX_MAPPING). */
-const DTYPE_SUFFIX: Record<ModelDtype, string> = { fp32: '', fp16: '_fp16', q4: '_q4', q4f16: '_q4f16' };
-
 /** GPU features a dtype needs: fp16 activations need shader-f16. */
 export const DTYPE_FEATURES: Record<ModelDtype, string[]> = { fp32: [], fp16: ['shader-f16'], q4: [], q4f16: ['shader-f16'] };
 
@@ -69,11 +64,6 @@ export function catalogEntry(id: string): CatalogEntry {
   const entry = CATALOG.find((e) => e.id === id);
   if (!entry) throw new TypeError(`unknown catalog id "${id}"`);
   return entry;
-}
-
-/** The ONNX file of one session in one dtype, relative to the model folder. */
-export function onnxPath(session: SessionName, dtype: ModelDtype): string {
-  return `onnx/${session}${DTYPE_SUFFIX[dtype]}.onnx`;
 }
 
 /** Parameter counts, split by how the converter stores them. */
@@ -128,14 +118,29 @@ export function weightBytes(entry: CatalogEntry, dtype: ModelDtype): number {
 
 /** Bytes per activation element: the 'f16' dtypes compute in half precision, the others in float32. */
 function activationBytes(dtype: ModelDtype): number {
-  return dtype === 'fp16' || dtype === 'q4f16' ? 2 : 4;
+  return floatTypeOf(dtype) === 'float16' ? 2 : 4;
+}
+
+/**
+ * The largest single weight tensor the converter writes for this dtype (what one device buffer must hold):
+ * an embedding-table block (tables are split at 1 GiB, model-layout.ts) or lm_head, 4-bit packed as
+ * MatMulNBits' [N, K/32, 16] bytes when quantized.
+ */
+export function largestWeightTensor(entry: CatalogEntry, dtype: ModelDtype): number {
+  const t = entry.architecture.text;
+  const table = BITS[dtype].embedding / 8;
+  const tablePart = tableRowsPerPart(t.vocab, t.hiddenSize, table) * t.hiddenSize * table;
+  const quantized = BITS[dtype].matmul < 16;
+  const lmHead = quantized ? (t.vocab * t.hiddenSize) / 2 : t.vocab * t.hiddenSize * table;
+  const mlp = quantized ? (t.intermediateSize * t.hiddenSize) / 2 : t.intermediateSize * t.hiddenSize * table;
+  return Math.max(tablePart, lmHead, mlp);
 }
 
 export interface MemoryEstimate {
   weights: number;
   /** KV cache at the longest context the frame budget allows (all visual tokens, a prompt, maxNewTokens). */
   kvCache: number;
-  /** The largest intermediate tensors alive at once (MLP of the vision encoder or of the prefill). */
+  /** The largest intermediate tensors alive at once (MLP of one vision-encoder or prefill chunk). */
   activations: number;
   total: number;
   /** The largest single buffer the runtime must allocate (compared with maxBufferSize). */
@@ -154,13 +159,14 @@ export function memoryEstimate(entry: CatalogEntry, dtype: ModelDtype): MemoryEs
   const prefillTokens = visualTokens + PROMPT_TEXT_TOKENS;
   const contextTokens = prefillTokens + f.maxNewTokens;
   const kvCache = t.layers * 2 * t.kvHeads * t.headDim * contextTokens * act;
-  // gate, up and their product live together in a SwiGLU MLP; vision patches are 4 per merged token.
-  const visionMlp = 3 * visualTokens * 4 * v.intermediateSize * act;
-  const prefillMlp = 3 * prefillTokens * t.intermediateSize * act;
+  // The loop encodes and prefills in chunks (generation-defaults.ts); gate, up and their product live
+  // together in a SwiGLU MLP.
+  const visionMlp = 3 * Math.min(visualTokens * 4, MAX_VISION_PATCHES_PER_CHUNK) * v.intermediateSize * act;
+  const prefillMlp = 3 * Math.min(prefillTokens, DEFAULT_PREFILL_CHUNK) * t.intermediateSize * act;
   const activations = Math.max(visionMlp, prefillMlp);
   const weights = weightBytes(entry, dtype);
-  const embeddingTable = (t.vocab * t.hiddenSize * BITS[dtype].embedding) / 8;
-  const largestBuffer = Math.max(embeddingTable, prefillMlp / 3, visionMlp / 3);
+  const kvLayerBuffer = kvCache / (2 * t.layers);
+  const largestBuffer = Math.max(largestWeightTensor(entry, dtype), kvLayerBuffer, prefillMlp / 3, visionMlp / 3);
   return { weights, kvCache, activations, total: weights + kvCache + activations, largestBuffer, contextTokens };
 }
 

@@ -4,7 +4,7 @@
  */
 import type { ModelDtype, ModelSource } from './inference-protocol.ts';
 import { chooseDtype } from './capability.ts';
-import { SESSIONS, onnxPath } from './model-catalog.ts';
+import { GRAPHS, onnxPath } from './model-layout.ts';
 
 export interface PickedFolder {
   name: string;
@@ -14,7 +14,7 @@ export interface PickedFolder {
 
 /** Dtypes whose three graphs are all present. */
 export function completeDtypes(paths: ReadonlySet<string>): ModelDtype[] {
-  return (['q4f16', 'q4', 'fp16', 'fp32'] as const).filter((d) => SESSIONS.every((s) => paths.has(onnxPath(s, d))));
+  return (['q4f16', 'q4', 'fp16', 'fp32'] as const).filter((d) => GRAPHS.every((s) => paths.has(onnxPath(s, d))));
 }
 
 /**
@@ -33,7 +33,7 @@ export function pickedFolder(files: readonly { path: string; file: Blob }[], gpu
   }
   const dtypes = completeDtypes(paths);
   if (dtypes.length === 0) {
-    throw new TypeError(`"${name}" has no complete set of graphs (onnx/${SESSIONS.join(', onnx/')} with one dtype suffix).`);
+    throw new TypeError(`"${name}" has no complete set of graphs (onnx/${GRAPHS.join(', onnx/')} with one dtype suffix).`);
   }
   return { name, source: { kind: 'files', name, files: relative }, dtype: chooseDtype(dtypes, gpuFeatures) };
 }

@@ -100,6 +100,27 @@ describe('ropeIndex', () => {
     expect(temporalStep(1 - 2 ** -30, 2)).toBe(2);
   });
 
+  it('positions a segment appended after earlier context as one prompt holding both would', () => {
+    for (const { model, name } of allReferenceCases()) {
+      const c = loadReferenceCase(model, name);
+      const { ids, options } = setup(c);
+      const whole = ropeIndex(ids, options);
+      // Split after the last visual block: the tail is text, continuing from the head's next position.
+      const cut = ids.lastIndexOf(options.videoTokenId) >= 0 ? ids.lastIndexOf(options.videoTokenId) + 1 : ids.lastIndexOf(options.imageTokenId) + 1;
+      const head = ropeIndex(ids.slice(0, cut), options);
+      const next = Math.max(...head.positionIds.map((row) => Math.max(...row))) + 1;
+      const tail = ropeIndex(ids.slice(cut), { ...options, imageGrids: [], videoGrids: [], secondPerGridTs: [], startPosition: next });
+      for (let r = 0; r < 3; r++) expect([...head.positionIds[r], ...tail.positionIds[r]], `${name} row ${r}`).toEqual(Array.from(whole.positionIds[r]));
+    }
+    // A visual block in the appended segment starts where the context left off.
+    const appended = ropeIndex([1, 7, 9, 9, 9, 9, 2], { ...base, videoGrids: [[2, 2, 4]], secondPerGridTs: [1], startPosition: 100 });
+    expect(appended.positionIds.map((row) => Array.from(row))).toEqual([
+      [100, 101, 102, 102, 104, 104, 105],
+      [100, 101, 102, 102, 102, 102, 105],
+      [100, 101, 102, 103, 102, 103, 105],
+    ]);
+  });
+
   it('rejects grids that do not match the blocks', () => {
     expect(() => ropeIndex([7, 9, 1], base)).toThrow(/video/);
     expect(() => ropeIndex([7, 9, 1], { ...base, videoGrids: [[2, 4, 4]], secondPerGridTs: [1] })).toThrow(/pads/);

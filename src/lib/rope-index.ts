@@ -30,13 +30,19 @@ export interface RopeIndexOptions {
   videoTokenId: number;
   /** `<|vision_start|>` (151652): the token before each visual block. */
   visionStartTokenId: number;
+  /**
+   * Position of the first token (default 0). A segment appended after earlier context starts at that
+   * context's next text position (its max position + 1), which gives it the positions it would have in one
+   * prompt holding both.
+   */
+  startPosition?: number;
 }
 
 /** Position ids of a prompt and the offset that continues them during decoding. */
 export interface RopeIndex {
   /** Rows t, h, w; each has one entry per prompt token. */
   positionIds: [Int32Array, Int32Array, Int32Array];
-  /** max(position) + 1 - promptLength (`rope_deltas`); negative when visual blocks are present. */
+  /** max(position) + 1 - promptLength - startPosition (`rope_deltas` of a whole prompt); negative when visual blocks are present. */
   ropeDelta: number;
 }
 
@@ -58,7 +64,7 @@ function indexFrom(ids: ArrayLike<number>, value: number, from: number): number 
  * @throws RangeError when the grids do not match the placeholders of the prompt.
  */
 export function ropeIndex(inputIds: ArrayLike<number>, options: RopeIndexOptions): RopeIndex {
-  const { imageGrids, videoGrids, secondPerGridTs, tokensPerSecond, spatialMergeSize: merge, imageTokenId, videoTokenId, visionStartTokenId } = options;
+  const { imageGrids, videoGrids, secondPerGridTs, tokensPerSecond, spatialMergeSize: merge, imageTokenId, videoTokenId, visionStartTokenId, startPosition = 0 } = options;
   const n = inputIds.length;
   const rows: [Int32Array, Int32Array, Int32Array] = [new Int32Array(n), new Int32Array(n), new Int32Array(n)];
 
@@ -74,7 +80,7 @@ export function ropeIndex(inputIds: ArrayLike<number>, options: RopeIndexOptions
     throw new RangeError(`the prompt has ${remainImages} image and ${remainVideos} video block(s), but ${imageGrids.length} image and ${videoGrids.length} video grid(s) were given`);
   }
 
-  let next = 0; // position of the next text token: previous max + 1
+  let next = startPosition; // position of the next text token: previous max + 1
   let st = 0; // token index where the current text run starts
   const text = (from: number, to: number): void => {
     for (let i = from; i < to; i++) rows[0][i] = rows[1][i] = rows[2][i] = next++;
@@ -119,7 +125,7 @@ export function ropeIndex(inputIds: ArrayLike<number>, options: RopeIndexOptions
     st = i;
   }
   text(st, n);
-  return { positionIds: rows, ropeDelta: next - n };
+  return { positionIds: rows, ropeDelta: next - n - startPosition };
 }
 
 /**

@@ -5,7 +5,7 @@
  */
 import { FramesError } from '../lib/frames-error.ts';
 import type { ExtractProgress } from '../lib/frames-protocol.ts';
-import type { ModelSource } from '../lib/inference-protocol.ts';
+import type { ModelSource, RunProgress } from '../lib/inference-protocol.ts';
 import { catalogEntryOf, runSettings } from '../lib/run-settings.ts';
 import type { FramesClient } from './frames-client.ts';
 import type { InferenceClient } from './inference-client.svelte.ts';
@@ -52,6 +52,10 @@ export class AskRun {
   /** Frames decoded so far while extracting. */
   get progress(): ExtractProgress | null {
     return this.#progress;
+  }
+  /** The model's progress before its first token: vision encoder steps, then prompt tokens prefilled. */
+  get modelProgress(): RunProgress | null {
+    return this.#phase === 'generating' ? this.#inference.runProgress : null;
   }
   get modelReady(): boolean {
     return this.#inference.model !== null;

@@ -15,12 +15,13 @@ import type {
   LoadProgress,
   LoadResult,
   ModelSource,
+  RunProgress,
 } from '../lib/inference-protocol.ts';
 import { InferenceError, installInferenceErrorTransfer } from '../lib/inference-error.ts';
 
 export type InferenceStatus = 'idle' | 'loading' | 'ready' | 'generating' | 'error';
 
-/** Bytes of one model file as the library reports them. */
+/** Bytes of one model file read so far. */
 interface FileProgress {
   loaded: number;
   total: number;
@@ -39,8 +40,11 @@ export class InferenceClient {
   #status = $state<InferenceStatus>('idle');
   #files = $state.raw<Record<string, FileProgress>>({});
   #text = $state('');
+  #runProgress = $state.raw<RunProgress | null>(null);
   #stats = $state.raw<AskStats | null>(null);
-  #error = $state.raw<InferenceError | null>(null);
+  /** The last load's failure (the model panel's to show), and the last run's (the question's). */
+  #loadError = $state.raw<InferenceError | null>(null);
+  #runError = $state.raw<InferenceError | null>(null);
   #model = $state.raw<LoadResult | null>(null);
   #progress = $derived.by(() => {
     const files = Object.values(this.#files);
@@ -74,13 +78,21 @@ export class InferenceClient {
   get text(): string {
     return this.#text;
   }
+  /** Vision-encoder and prefill progress of the running question, until its first token (null otherwise). */
+  get runProgress(): RunProgress | null {
+    return this.#runProgress;
+  }
   get stats(): AskStats | null {
     return this.#stats;
   }
+  /** The latest failure, of a run or of a load. */
   get error(): InferenceError | null {
-    return this.#error;
+    return this.#runError ?? this.#loadError;
   }
-  /** The loaded model, its device and why WebGPU was not used (if it was not). */
+  get loadError(): InferenceError | null {
+    return this.#loadError;
+  }
+  /** The loaded model, its device and why that device. */
   get model(): LoadResult | null {
     return this.#model;
   }
@@ -91,7 +103,8 @@ export class InferenceClient {
     await this.#supersede();
     if (serial !== this.#serial) return null;
     this.#status = 'loading';
-    this.#error = null;
+    this.#loadError = null;
+    this.#runError = null;
     this.#files = {};
     this.#model = null;
     try {
@@ -107,32 +120,38 @@ export class InferenceClient {
       this.#status = 'ready';
       return result;
     } catch (error) {
-      if (serial === this.#serial) this.#fail(asInferenceError(error, 'load-failed'));
+      if (serial === this.#serial) this.#fail(asInferenceError(error, 'load-failed'), 'load');
       return null;
     }
   }
 
   /** Asks about a video; resolves null when a newer ask or load superseded it or it failed (see `error`). */
   ask(request: AskRequest): Promise<AskResult | null> {
-    return this.#generate((onToken) => this.#api.ask(request, onToken));
+    return this.#generate((onToken, onProgress) => this.#api.ask(request, onToken, onProgress));
   }
 
   /** Any prompt with images and videos; same contract as ask. */
   chat(request: ChatRequest): Promise<AskResult | null> {
-    return this.#generate((onToken) => this.#api.chat(request, onToken));
+    return this.#generate((onToken, onProgress) => this.#api.chat(request, onToken, onProgress));
   }
 
-  async #generate(run: (onToken: (text: string) => void) => Promise<AskResult>): Promise<AskResult | null> {
+  async #generate(run: (onToken: (text: string) => void, onProgress: (p: RunProgress) => void) => Promise<AskResult>): Promise<AskResult | null> {
     const serial = ++this.#serial;
     await this.#supersede();
     if (serial !== this.#serial) return null;
     this.#status = 'generating';
-    this.#error = null;
+    this.#runError = null;
     this.#text = '';
     this.#stats = null;
+    this.#runProgress = null;
     const running = run(
       proxy((piece: string) => {
-        if (serial === this.#serial) this.#text += piece;
+        if (serial !== this.#serial) return;
+        this.#runProgress = null;
+        this.#text += piece;
+      }),
+      proxy((p: RunProgress) => {
+        if (serial === this.#serial) this.#runProgress = p;
       }),
     );
     this.#running = running;
@@ -144,10 +163,11 @@ export class InferenceClient {
       this.#status = 'ready';
       return result;
     } catch (error) {
-      if (serial === this.#serial) this.#fail(asInferenceError(error, 'generation-failed'));
+      if (serial === this.#serial) this.#fail(asInferenceError(error, 'generation-failed'), 'run');
       return null;
     } finally {
       if (this.#running === running) this.#running = null;
+      if (serial === this.#serial) this.#runProgress = null;
     }
   }
 
@@ -165,19 +185,22 @@ export class InferenceClient {
   }
 
   #onProgress(p: LoadProgress): void {
-    if (!p.file || p.total === undefined) return;
-    this.#files = { ...this.#files, [p.file]: { loaded: p.loaded ?? 0, total: p.total } };
+    this.#files = { ...this.#files, [p.file]: { loaded: p.loaded, total: p.total } };
   }
 
-  #fail(error: InferenceError): void {
-    this.#error = error;
+  /** A failed run leaves the model loaded (the worker still holds it); a failed load or a lost device does not. */
+  #fail(error: InferenceError, during: 'load' | 'run'): void {
+    if (during === 'run' && error.kind !== 'device-lost') {
+      this.#runError = error;
+      this.#status = this.#model ? 'ready' : 'error';
+      return;
+    }
+    this.#loadError = error;
     this.#status = 'error';
     this.#model = null;
-    // A lost GPU device cannot be recovered in the same worker: start a fresh one for the next load.
-    // Nor can a failed load: transformers.js 4.3.1 chains every session creation on one promise
-    // (backends/onnx.js webInitChain) that stays rejected after one failure (e.g. a corrupted ONNX file),
-    // so every later load in that worker would fail with the same error.
-    if (error.kind === 'device-lost' || error.kind === 'load-failed') this.#restartWorker();
+    // A lost GPU device cannot be recovered in the same worker (ORT keeps one device per worker), and a
+    // failed load may leave a grown wasm heap or half-created sessions behind: a fresh worker for the next load.
+    this.#restartWorker();
   }
 
   #restartWorker(): void {

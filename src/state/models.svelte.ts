@@ -7,13 +7,15 @@
  */
 import type { CachedModel } from '../lib/download-plan.ts';
 import { sourceFolderUrl } from '../lib/download-plan.ts';
-import { assessCapability, chooseDtype, wasmDtype, type CapabilityVerdict } from '../lib/capability.ts';
-import type { Device, ModelDtype, ModelSource } from '../lib/inference-protocol.ts';
+import { adapterFactsOf, assessCapability, chooseDtype, wasmDtype, type CapabilityVerdict } from '../lib/capability.ts';
+import { pickDevice, WASM_MEMORY_LIMIT } from '../lib/device-policy.ts';
+import type { DeviceChoice, ModelDtype, ModelSource } from '../lib/inference-protocol.ts';
 import { CATALOG, catalogEntry, weightBytes, type CatalogEntry, type CatalogSource } from '../lib/model-catalog.ts';
 import { findCachedModel } from '../lib/model-cache.ts';
 import { registerServiceWorker } from '../lib/offline.ts';
 import type { FolderFile } from '../lib/dropped-folder.ts';
 import { isHtml } from '../lib/model-download.ts';
+import { GRAPHS, onnxPath } from '../lib/model-layout.ts';
 import { completeDtypes, pickedFolder, type PickedFolder } from '../lib/picked-folder.ts';
 import { CapabilityState } from './capability.svelte.ts';
 import { DownloadsState } from './downloads.svelte.ts';
@@ -25,7 +27,10 @@ const DEFAULT_ENTRY = 'rewatch-r1-7b';
 export type Availability = 'checking' | 'on-server' | 'cached' | 'missing';
 
 /** What was last asked to load, so a lost device can reload it or fall back to WASM. */
-type LoadTarget = { label: string; source: ModelSource; dtype: ModelDtype };
+type LoadTarget = { label: string; source: ModelSource; dtype: ModelDtype; wasmFits: boolean };
+
+/** Weights plus room for the KV cache and activations, as a share of WASM's 4 GiB: a folder's files decide. */
+const WASM_HEADROOM = 1.25;
 
 export class ModelsState {
   readonly capability = new CapabilityState();
@@ -38,6 +43,8 @@ export class ModelsState {
   #last = $state.raw<LoadTarget | null>(null);
   /** Folder URLs the user gave for catalog entries hosted elsewhere than the catalog says. */
   #hostedAt = $state.raw<Record<string, string>>({});
+  /** The device the person chose in the panel ('auto': device-policy.ts decides). */
+  #deviceChoice = $state<DeviceChoice>('auto');
 
   constructor(inference: InferenceClient) {
     this.#inference = inference;
@@ -52,18 +59,32 @@ export class ModelsState {
   get availability(): Record<string, Availability> {
     return this.#availability;
   }
-  /** The verdict for an entry, once the GPU probe has answered. */
+  /** The verdict for an entry on the chosen device, once the GPU probe has answered. */
   verdict(entry: CatalogEntry): CapabilityVerdict | null {
     const report = this.capability.report;
-    return report ? assessCapability(report, entry) : null;
+    return report ? assessCapability(report, entry, this.#deviceChoice) : null;
+  }
+
+  get deviceChoice(): DeviceChoice {
+    return this.#deviceChoice;
+  }
+
+  /** Applies to the next load (a loaded model keeps its device until then). */
+  chooseDevice(choice: DeviceChoice): void {
+    this.#deviceChoice = choice;
+  }
+
+  /** Why the loaded model runs where it does (the worker's words), or null. */
+  get deviceReason(): string | null {
+    return this.#inference.model?.deviceReason ?? null;
   }
   /** The model-management error (download, folder); load and run errors are the inference client's. */
   get error(): string | null {
-    return this.#error ?? this.#inference.error?.message ?? null;
+    return this.#error ?? this.#inference.loadError?.message ?? null;
   }
   /** True when the GPU device was lost: the panel offers reload and WASM fallback. */
   get deviceLost(): boolean {
-    return this.#inference.error?.kind === 'device-lost';
+    return this.#inference.loadError?.kind === 'device-lost';
   }
   get busy(): boolean {
     return this.#phase !== 'idle' || this.#inference.status === 'loading';
@@ -140,8 +161,14 @@ export class ModelsState {
     return this.verdict(entry)?.dtype ?? chooseDtype(entry.dtypes, []);
   }
 
-  #device(entry: CatalogEntry): Device {
-    return this.verdict(entry)?.device ?? 'wasm';
+  /** The dtype a folder with `dtypes` loads in on the device the rule picks for it (WASM computes in float32). */
+  #folderDtype(dtypes: ModelDtype[], wasmFits: boolean): ModelDtype {
+    const report = this.capability.report;
+    const features = report?.adapter?.features ?? [];
+    const pick = report ? pickDevice(this.#deviceChoice, adapterFactsOf(report), wasmFits) : null;
+    if (pick && 'device' in pick && pick.device === 'webgpu') return chooseDtype(dtypes, features);
+    const float32 = dtypes.filter((d) => d === wasmDtype(d));
+    return chooseDtype(float32.length ? float32 : dtypes, []);
   }
 
   /** Downloads the selected entry into the cache (if needed), then loads it. */
@@ -149,11 +176,11 @@ export class ModelsState {
     const entry = catalogEntry(id);
     this.#selectedId = entry.id;
     const dtype = this.#dtypeFor(entry);
-    const target = { label: entry.name, source: this.sourceOf(entry), dtype };
+    const target = { label: entry.name, source: this.sourceOf(entry), dtype, wasmFits: this.verdict(entry)?.wasmFits ?? true };
     this.#error = null;
     const downloaded = await this.#download(target, weightBytes(entry, dtype));
     this.#availability = { ...this.#availability, [entry.id]: await this.#locate(entry) };
-    if (downloaded) await this.#load(target, this.#device(entry));
+    if (downloaded) await this.#load(target, this.#deviceChoice);
   }
 
   /** Makes sure a url/hub target's files are in the cache; false (with the error shown) when they cannot be. */
@@ -177,7 +204,8 @@ export class ModelsState {
     this.#error = null;
     const entry = CATALOG.find((e) => sourceFolderUrl(this.sourceOf(e), location.href) === record.folderUrl);
     const source: ModelSource = entry ? this.sourceOf(entry) : { kind: 'url', url: record.folderUrl };
-    await this.#load({ label: record.name, source, dtype: record.dtype }, entry ? this.#device(entry) : 'auto');
+    const wasmFits = record.bytes * WASM_HEADROOM <= WASM_MEMORY_LIMIT;
+    await this.#load({ label: record.name, source, dtype: record.dtype, wasmFits }, this.#deviceChoice);
   }
 
   /** Loads a converted model folder picked or dropped from disk (paths start with the folder's name); its files never leave the machine. */
@@ -190,7 +218,13 @@ export class ModelsState {
       this.#error = error instanceof Error ? error.message : String(error);
       return;
     }
-    await this.#load({ label: `${folder.name} (local folder)`, source: folder.source, dtype: folder.dtype }, this.#device(this.selected));
+    const dtypes = completeDtypes(new Set(folder.source.files.map((f) => f.path)));
+    const graphs = (dtype: ModelDtype) => GRAPHS.map((g) => onnxPath(g, dtype));
+    const sizeOf = (dtype: ModelDtype) =>
+      folder.source.files.filter((f) => graphs(dtype).some((p) => f.path === p || f.path.startsWith(`${p}_data`))).reduce((n, f) => n + f.file.size, 0);
+    const wasmFits = dtypes.some((d) => d === wasmDtype(d) && sizeOf(d) * WASM_HEADROOM <= WASM_MEMORY_LIMIT);
+    const dtype = this.#folderDtype(dtypes, wasmFits);
+    await this.#load({ label: `${folder.name} (local folder)`, source: folder.source, dtype, wasmFits }, this.#deviceChoice);
   }
 
   async deleteCached(key: string): Promise<void> {
@@ -218,11 +252,11 @@ export class ModelsState {
     if (await this.#download(target, 0)) await this.#load(target, 'wasm');
   }
 
-  async #load(target: LoadTarget, device: Device | 'auto'): Promise<void> {
+  async #load(target: LoadTarget, device: DeviceChoice): Promise<void> {
     this.#last = target;
     this.#phase = 'loading';
     try {
-      await this.#inference.load(target.source, { device, dtype: target.dtype });
+      await this.#inference.load(target.source, { device, dtype: target.dtype, wasmFits: target.wasmFits });
     } finally {
       this.#phase = 'idle';
     }

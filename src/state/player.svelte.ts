@@ -110,11 +110,15 @@ export class PlayerState {
 
   /** Plays from here; a blocked autoplay (no user gesture yet) leaves it paused for the user to start. */
   async play(): Promise<void> {
-    await this.#el?.play().catch(() => {});
+    const playing = this.#el?.play().catch(() => {});
+    // The element's state changes at once, its 'play' event a task later: a toggle in between must see it.
+    this.#paused = this.#el?.paused ?? true;
+    await playing;
   }
 
   pause() {
     this.#el?.pause();
+    this.#paused = this.#el?.paused ?? true;
   }
 
   /** Ends any range and trace step in flight (a new video, or trace playback stopped). */

@@ -98,17 +98,23 @@ describe('device choice', () => {
     try {
       const loaded = await load('qwen2_5_vl_tiny', { device: 'auto', dtype: 'fp32' });
       expect(loaded.device).toBe('wasm');
-      expect(loaded.fallbackReason).toMatch(/navigator\.gpu/);
+      expect(loaded.deviceReason).toMatch(/navigator\.gpu/);
       expect((await chat(cases[0].request)).tokenIds).toEqual(cases[0].expectedIds);
     } finally {
       await call('recreate', 'default');
     }
   });
 
-  it("uses WebGPU for 'auto' when it is there, with no fallback reason", async () => {
+  it("'auto' does not prefer SwiftShader (a software adapter) to WASM, and says why; a model too big for WASM keeps WebGPU", async () => {
     const loaded = await load('qwen2_5_vl_tiny', { device: 'auto', dtype: 'fp32' });
-    expect(loaded.device).toBe('webgpu');
-    expect(loaded.fallbackReason).toBeUndefined();
+    expect(loaded.device).toBe('wasm');
+    expect(loaded.deviceReason).toMatch(/swiftshader.*software renderer on the CPU, slower than WASM/i);
+    const big = await load('qwen2_5_vl_tiny', { device: 'auto', dtype: 'fp32', wasmFits: false });
+    expect(big.device).toBe('webgpu');
+    expect(big.deviceReason).toMatch(/does not fit WASM's 4 GiB/);
+    const forced = await load('qwen2_5_vl_tiny', { device: 'webgpu', dtype: 'fp32' });
+    expect(forced.device).toBe('webgpu');
+    expect(forced.deviceReason).toMatch(/as chosen.*software renderer/);
   });
 
   it("forcing 'webgpu' without WebGPU is a load-failed error, and the next load works", async () => {
@@ -162,12 +168,31 @@ describe('generation control (WASM)', () => {
   });
 });
 
+describe('prefill in chunks (WebGPU)', () => {
+  it('stop() during prefill ends the run within one chunk; the worker then answers the whole question', { timeout: SLOW }, async () => {
+    const c = cases[0];
+    await load(`${modelOf(c)}-gqa`, { device: 'webgpu', dtype: 'fp32' });
+    const r = await call<Settled<AskResult> & { chunksSeen: number }>('chatStopInPrefill', { ...c.request, prefillChunkTokens: 16 });
+    const stopped = ok(r, 'chatStopInPrefill');
+    expect(r.chunksSeen).toBeGreaterThan(0);
+    expect(stopped.stopped).toBe(true);
+    expect(stopped.tokenIds).toEqual([]);
+    expect(stopped.stats.prefillChunks).toBeGreaterThanOrEqual(r.chunksSeen);
+    expect(stopped.stats.prefillChunks).toBeLessThanOrEqual(r.chunksSeen + 1);
+    expect(stopped.stats.prefillChunks).toBeLessThan(Math.ceil(c.meta.seq_len / 16));
+    // The cache holds what was prefilled; the next question reuses it and gives the reference's ids.
+    const again = await chat({ ...c.request, prefillChunkTokens: 64 });
+    expect(again.tokenIds).toEqual(c.expectedIds);
+    expect(again.stats.reusedTokens).toBe(stopped.stats.prefillChunks * 16);
+  });
+});
+
 describe('a real video end to end', () => {
-  it('an ffmpeg-made H.264 file: planned frames decoded by the frames worker, answered by the inference worker (auto: WebGPU)', { timeout: SLOW }, async () => {
+  it('an ffmpeg-made H.264 file: planned frames decoded by the frames worker, answered by the inference worker (WebGPU)', { timeout: SLOW }, async () => {
     const video = GOOD_VIDEOS.find((v) => v.codec === 'avc' && v.rotation === 0)!;
     // The tiny model's own pixel budget (its preprocessor_config) keeps the test fast; ReWatch's rate and cap.
     const options: ExtractOptions = { fps: 2, maxFrames: 192, minPixels: 18816, maxPixels: 18816 };
-    expect((await load('qwen2_5_vl_tiny', { device: 'auto', dtype: 'fp32' })).device).toBe('webgpu');
+    expect((await load('qwen2_5_vl_tiny-gqa', { device: 'webgpu', dtype: 'fp32' })).device).toBe('webgpu');
     const r = await call<Settled<AskResult> & { timestamps: number[]; plannedTimes: number[]; width: number; height: number; sampleFps: number }>(
       'askVideo', `${VIDEO_FIXTURES_URL}/${video.file}`, options, 'What happens in the video?', 8,
     );

@@ -100,18 +100,29 @@ describe('model management', () => {
     expect(await adapter.getAttribute('data-vendor')).toBe('google');
     expect(await page.locator('[data-testid=capability-limits]').innerText()).toMatch(/maxBufferSize \d.*maxStorageBufferBindingSize \d/);
     expect(await page.locator('[data-testid=capability-f16]').innerText()).toBe('no');
-    // The 7B is judged against SwiftShader's 1 GiB buffer limit: its 1.09 GB embedding table does not fit.
+    // The 7B is judged by the tensors the converter writes: its embedding table is split into blocks under
+    // SwiftShader's 1 GiB buffer limit, so it runs (slowly); it does not fit WASM's 4 GiB, so 'auto' keeps WebGPU.
     await selectEntry(page, 'rewatch-r1-7b');
     const choice = page.locator('[data-testid=capability-choice]');
-    expect(await choice.getAttribute('data-verdict')).toBe('unsupported');
-    expect(await page.locator('[data-testid=capability]').innerText()).toMatch(/buffer limit/);
-    // The dev server has no converted 7B: the page says how to make one.
-    expect(await page.locator('[data-testid=model-how-to-get]').innerText()).toMatch(/npm run convert -- --in <ReWatch-R1 checkpoint folder> --out models\/rewatch-r1-7b --dtype q4f16 --dtype q4/);
-    await selectTiny(page);
     expect(await choice.getAttribute('data-verdict')).toBe('slow');
     expect(await choice.getAttribute('data-device')).toBe('webgpu');
+    expect(await page.locator('[data-testid=capability-device-reason]').innerText()).toMatch(/does not fit WASM's 4 GiB/);
+    // Forced onto WASM it is refused before anything is tried.
+    await page.locator('[data-testid=device-choice]').selectOption('wasm');
+    expect(await choice.getAttribute('data-verdict')).toBe('unsupported');
+    expect(await page.locator('[data-testid=capability]').innerText()).toMatch(/more than the 4 GiB one WASM instance can address/);
+    await page.locator('[data-testid=device-choice]').selectOption('auto');
+    // The dev server has no converted 7B: the page says how to make one.
+    expect(await page.locator('[data-testid=model-how-to-get]').innerText()).toMatch(/npm run convert -- --in <ReWatch-R1 checkpoint folder> --out models\/rewatch-r1-7b --dtype q4f16 --dtype q4/);
+    // The tiny model fits WASM: 'auto' prefers it to a software adapter, and says why.
+    await selectTiny(page);
+    expect(await choice.getAttribute('data-verdict')).toBe('slow');
+    expect(await choice.getAttribute('data-device')).toBe('wasm');
     expect(await choice.getAttribute('data-dtype')).toBe(DTYPE);
-    expect(await page.locator('[data-testid=capability]').innerText()).toMatch(/SwiftShader/);
+    expect(await page.locator('[data-testid=capability-device-reason]').innerText()).toMatch(/swiftshader.*software renderer on the CPU, slower than WASM/i);
+    await page.locator('[data-testid=device-choice]').selectOption('webgpu');
+    expect(await choice.getAttribute('data-device')).toBe('webgpu');
+    expect(await page.locator('[data-testid=capability]').innerText()).toMatch(/software renderer/);
     await page.close();
   });
 
@@ -280,7 +291,8 @@ describe('model folders from disk', () => {
     });
     await page.locator('[data-testid=model-folder-input]').setInputFiles(dir);
     const status = await settledStatus(page);
-    expect(status, consoleLines.join('\n')).toMatch(/^Ready: tiny-from-disk \(local folder\) \(q4, WebGPU\)/);
+    expect(status, consoleLines.join('\n')).toMatch(/^Ready: tiny-from-disk \(local folder\) \(q4, WASM\)/);
+    expect(await page.locator('[data-testid=device-reason]').innerText()).toMatch(/software renderer on the CPU, slower than WASM/);
     expect(modelRequests).toEqual([]);
     await page.close();
   });
@@ -325,6 +337,7 @@ describe('a lost GPU device', () => {
       };
     });
     await selectTiny(page);
+    await page.locator('[data-testid=device-choice]').selectOption('webgpu');
     await page.locator('[data-testid=model-load]').click();
     expect(await settledStatus(page), consoleLines.join('\n')).toMatch(/^Ready: Tiny test model.*WebGPU/);
     const chat = (maxNewTokens: number) => page.evaluate(async (n) => {

@@ -1,41 +1,35 @@
 /**
- * Which ONNX Runtime execution provider a load uses. 'auto' prefers WebGPU and falls back to WASM, saying
- * why, so the UI can tell a person their answers will be slow and what to change.
+ * The worker's side of the device rule (src/lib/device-policy.ts): what this context's WebGPU adapter is,
+ * and which device a load runs on. A forced 'webgpu' that is not available is an error, not a silent fallback.
  */
-import type { Device } from '../../src/lib/inference-protocol.ts';
+import type { Device, DeviceChoice } from '../../src/lib/inference-protocol.ts';
 import { InferenceError } from '../../src/lib/inference-error.ts';
+import { isSoftwareAdapter, pickDevice, type AdapterFacts } from '../../src/lib/device-policy.ts';
 
-export interface DeviceChoice {
+export interface DeviceChoiceResult {
   device: Device;
-  /** Why WebGPU was not used; set only when 'auto' ended on WASM. */
-  fallbackReason?: string;
+  /** Why, in words for a person. */
+  reason: string;
 }
 
-/** The slice of the WebGPU API used here (TypeScript's DOM library has no WebGPU types). */
-interface GpuEntryPoint {
-  requestAdapter(options?: { powerPreference?: 'high-performance' | 'low-power' }): Promise<object | null>;
-}
-
-/** Why WebGPU cannot be used in this context, or null when an adapter is available. */
-export async function webGpuUnavailableReason(): Promise<string | null> {
-  const gpu = (globalThis.navigator as { gpu?: GpuEntryPoint } | undefined)?.gpu;
-  if (!gpu) return 'this browser exposes no WebGPU (navigator.gpu is missing)';
+/** The adapter of this context (worker or page), as the rule sees it. */
+export async function adapterFacts(): Promise<AdapterFacts> {
+  const gpu = globalThis.navigator?.gpu;
+  if (!gpu) return { adapter: null, unavailableReason: 'this browser exposes no WebGPU (navigator.gpu is missing)' };
   try {
     const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
-    return adapter ? null : 'WebGPU is present but no GPU adapter is available';
+    if (!adapter) return { adapter: null, unavailableReason: 'WebGPU is present but no GPU adapter is available' };
+    const { info } = adapter;
+    const name = [info.vendor, info.architecture, info.description].filter(Boolean).join(' ') || 'an unnamed adapter';
+    return { adapter: { software: isSoftwareAdapter(info), name } };
   } catch (error) {
-    return `WebGPU adapter request failed: ${error instanceof Error ? error.message : String(error)}`;
+    return { adapter: null, unavailableReason: `the WebGPU adapter request failed: ${error instanceof Error ? error.message : String(error)}` };
   }
 }
 
-/**
- * Resolves the requested device. A forced 'webgpu' that is not available is an error (not a silent
- * fallback): the caller asked for it explicitly.
- */
-export async function chooseDevice(requested: Device | 'auto'): Promise<DeviceChoice> {
-  if (requested === 'wasm') return { device: 'wasm' };
-  const reason = await webGpuUnavailableReason();
-  if (reason === null) return { device: 'webgpu' };
-  if (requested === 'webgpu') throw new InferenceError('load-failed', `WebGPU was requested but ${reason}`);
-  return { device: 'wasm', fallbackReason: reason };
+/** @param wasmFits whether the model fits WASM's 4 GiB (auto keeps a software adapter for models that do not) */
+export async function chooseDevice(requested: DeviceChoice, wasmFits = true): Promise<DeviceChoiceResult> {
+  const pick = pickDevice(requested, await adapterFacts(), wasmFits);
+  if ('error' in pick) throw new InferenceError('load-failed', pick.error);
+  return pick;
 }

@@ -1,8 +1,10 @@
 /**
- * The inference worker's state: at most one loaded model (a singleton per source and options), at most one
- * running generation, and the stop flag. Exposed through comlink by inference.worker.ts.
+ * The inference worker's state: at most one loaded model (a singleton per source and options) with its
+ * conversation (KV cache and vision features kept for the next question), at most one running generation,
+ * and the stop flag. Exposed through comlink by inference.worker.ts; the model runs through the project's own
+ * generation loop (run-chat.ts) on onnxruntime-web.
  */
-import { InterruptableStoppingCriteria } from '@huggingface/transformers';
+import type * as Ort from 'onnxruntime-web';
 import type {
   AskRequest,
   AskResult,
@@ -12,25 +14,27 @@ import type {
   LoadProgress,
   LoadResult,
   ModelSource,
+  RunProgress,
 } from '../../src/lib/inference-protocol.ts';
 import { InferenceError } from '../../src/lib/inference-error.ts';
 import { chooseDevice } from './device-choice.ts';
 import { watchDeviceLoss } from './device-loss.ts';
-import { loadModelBundle, type ModelBundle } from './model-bundle.ts';
-import { useModelFiles } from './model-files.ts';
-import { sourceKey } from './model-source.ts';
+import { LoadedModel, ModelLayoutError } from './loaded-model.ts';
+import { MissingModelFile } from './model-folder.ts';
 import { askToChat } from './rewatch-chat.ts';
-import { runChat } from './run-chat.ts';
+import { ChatSession, runChat } from './run-chat.ts';
+import { webBackend } from './web-backend.ts';
 import { deviceForOrt } from './webgpu-device.ts';
+import { sourceKey, webModelFolder } from './web-model-folder.ts';
 
-interface LoadedModel {
-  bundle: ModelBundle;
+interface LoadedState {
+  session: ChatSession;
   result: LoadResult;
 }
 
 interface LoadSlot {
   key: string;
-  promise: Promise<LoadedModel>;
+  promise: Promise<LoadedState>;
 }
 
 /** How long a failed run waits for a pending device loss to be reported. */
@@ -42,25 +46,44 @@ function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
+/** Memory exhaustion in any of its guises: a JS allocation, the wasm heap, a GPU buffer, ORT's allocator. */
+function isOutOfMemory(error: unknown): boolean {
+  const text = `${error instanceof Error ? `${error.name} ${error.message}` : String(error)}`;
+  return /out of memory|array buffer allocation failed|invalid array length|cannot allocate|bad_alloc|failed to allocate|memory access out of bounds|OrtMalloc/i.test(text);
+}
+
+/** A load failure in words a person can act on. */
+function loadFailure(error: unknown, device: string): InferenceError {
+  if (error instanceof InferenceError) return error;
+  if (error instanceof ModelLayoutError || error instanceof MissingModelFile) return new InferenceError('load-failed', error.message, { cause: error });
+  if (isOutOfMemory(error)) {
+    const advice = device === 'wasm' ? "WASM addresses at most 4 GiB: choose WebGPU, or a smaller model or dtype." : 'close other tabs or applications using the GPU, or choose a smaller model or dtype.';
+    return new InferenceError('out-of-memory', `Out of memory while loading the model on ${device === 'wasm' ? 'WASM' : 'WebGPU'} (${messageOf(error)}): ${advice}`, { cause: error });
+  }
+  return new InferenceError('load-failed', `could not load the model: ${messageOf(error)}`, { cause: error });
+}
+
 export class InferenceService implements InferenceApi {
   #slot: LoadSlot | null = null;
   /** The running generation's end (settled, never rejecting), or null when idle. */
   #running: Promise<void> | null = null;
-  readonly #stopper = new InterruptableStoppingCriteria();
+  #stopRequested = false;
   /** Set once the WebGPU device is gone; every later call fails with it. */
   #deviceLost: string | null = null;
   /** Settles once a loss of the current WebGPU device has been handled; null on WASM. */
-  #lossHandled: Promise<Promise<void>> | null = null;
+  #lossHandled: Promise<void> | null = null;
+
+  constructor(private readonly ort: typeof Ort) {}
 
   load(source: ModelSource, options: LoadOptions, onProgress?: (p: LoadProgress) => void): Promise<LoadResult> {
     this.#assertDevice();
-    const key = `${sourceKey(source)}|${options.device}|${options.dtype}`;
+    const key = `${sourceKey(source)}|${options.device}|${options.dtype}|${options.wasmFits ?? true}`;
     if (this.#slot?.key === key) return this.#slot.promise.then((m) => m.result);
     if (this.#running) return Promise.reject(new InferenceError('busy', 'a generation is running: stop it before loading another model'));
     const previous = this.#slot;
     const promise = (async () => {
-      // The old sessions go first: two models at once may not fit in GPU memory.
-      if (previous) await previous.promise.then((m) => m.bundle.model.dispose(), () => undefined);
+      // The old sessions go first: two models at once may not fit in memory.
+      if (previous) await previous.promise.then((m) => m.session.release(), () => undefined);
       return this.#load(source, options, onProgress);
     })();
     const slot: LoadSlot = { key, promise };
@@ -72,45 +95,43 @@ export class InferenceService implements InferenceApi {
     return promise.then((m) => m.result);
   }
 
-  async #load(source: ModelSource, options: LoadOptions, onProgress?: (p: LoadProgress) => void): Promise<LoadedModel> {
-    const choice = await chooseDevice(options.device);
-    let bundle: ModelBundle;
-    let webgpuDevice: Awaited<ReturnType<typeof deviceForOrt>> = null;
+  async #load(source: ModelSource, options: LoadOptions, onProgress?: (p: LoadProgress) => void): Promise<LoadedState> {
+    const choice = await chooseDevice(options.device, options.wasmFits);
     try {
-      if (choice.device === 'webgpu') webgpuDevice = await deviceForOrt();
-      const name = useModelFiles(source);
-      bundle = await loadModelBundle(name, { device: choice.device, dtype: options.dtype, webgpuDevice: webgpuDevice ?? undefined, onProgress });
-    } catch (error) {
-      if (error instanceof InferenceError) throw error;
-      throw new InferenceError('load-failed', `could not load the model: ${messageOf(error)}`, { cause: error });
-    }
-    this.#lossHandled =
-      choice.device === 'webgpu'
-        ? watchDeviceLoss((message) => {
+      const gpu = choice.device === 'webgpu' ? await deviceForOrt() : undefined;
+      const backend = webBackend(this.ort, choice.device, { device: gpu });
+      const folder = webModelFolder(source, (file, loaded, total) => onProgress?.({ file, loaded, total }));
+      const model = await LoadedModel.open(folder, backend, options.dtype, { onProgress });
+      const session = new ChatSession(model);
+      this.#lossHandled = gpu
+        ? watchDeviceLoss(gpu, (message) => {
             this.#deviceLost = message;
-            this.#stopper.interrupt();
-          }, webgpuDevice)
+            this.#stopRequested = true;
+          })
         : null;
-    return { bundle, result: { source, device: choice.device, dtype: options.dtype, fallbackReason: choice.fallbackReason } };
+      return { session, result: { source, device: choice.device, dtype: options.dtype, deviceReason: choice.reason, kvInPlace: session.context.cache.inPlace } };
+    } catch (error) {
+      throw loadFailure(error, choice.device);
+    }
   }
 
-  ask(request: AskRequest, onToken?: (text: string) => void): Promise<AskResult> {
-    return this.#generate(() => askToChat(request), onToken);
+  ask(request: AskRequest, onToken?: (text: string) => void, onProgress?: (p: RunProgress) => void): Promise<AskResult> {
+    return this.#generate(() => askToChat(request), onToken, onProgress);
   }
 
-  chat(request: ChatRequest, onToken?: (text: string) => void): Promise<AskResult> {
-    return this.#generate(() => request, onToken);
+  chat(request: ChatRequest, onToken?: (text: string) => void, onProgress?: (p: RunProgress) => void): Promise<AskResult> {
+    return this.#generate(() => request, onToken, onProgress);
   }
 
-  async #generate(toChat: () => ChatRequest, onToken?: (text: string) => void): Promise<AskResult> {
+  async #generate(toChat: () => ChatRequest, onToken?: (text: string) => void, onProgress?: (p: RunProgress) => void): Promise<AskResult> {
     this.#assertDevice();
     if (this.#running) throw new InferenceError('busy', 'a generation is already running: stop it first');
     if (!this.#slot) throw new InferenceError('not-loaded', 'no model is loaded');
     let ended!: () => void;
     this.#running = new Promise((resolve) => (ended = resolve));
-    this.#stopper.reset();
+    this.#stopRequested = false;
     try {
-      const { bundle } = await this.#slot.promise.catch((error: unknown) => {
+      const { session } = await this.#slot.promise.catch((error: unknown) => {
         throw new InferenceError('not-loaded', `the model failed to load: ${messageOf(error)}`);
       });
       let chat: ChatRequest;
@@ -119,16 +140,19 @@ export class InferenceService implements InferenceApi {
       } catch (error) {
         throw new InferenceError('bad-input', messageOf(error), { cause: error });
       }
-      const result = await runChat(bundle, chat, { stopper: this.#stopper, onToken });
+      const result = await runChat(session, chat, { shouldStop: () => this.#stopRequested, onToken, onProgress });
       // A loss mid-run interrupts the generation: its partial text is no answer.
       this.#assertDevice();
       return result;
     } catch (error) {
       // A lost GPU often shows first as a failed buffer read, before device.lost settles: wait briefly for
       // it so the person is told the device was lost, not shown the runtime's raw message.
-      if (this.#lossHandled) await Promise.race([this.#lossHandled.then((handled) => handled), delay(DEVICE_LOSS_GRACE_MS)]);
+      if (this.#lossHandled) await Promise.race([this.#lossHandled, delay(DEVICE_LOSS_GRACE_MS)]);
       this.#assertDevice();
       if (error instanceof InferenceError) throw error;
+      if (isOutOfMemory(error)) {
+        throw new InferenceError('out-of-memory', `Out of memory while answering (${messageOf(error)}): try fewer frames, a shorter answer, or a smaller model. The model stays loaded.`, { cause: error });
+      }
       throw new InferenceError('generation-failed', `generation failed: ${messageOf(error)}`, { cause: error });
     } finally {
       this.#running = null;
@@ -137,16 +161,16 @@ export class InferenceService implements InferenceApi {
   }
 
   stop(): void {
-    this.#stopper.interrupt();
+    this.#stopRequested = true;
   }
 
   async unload(): Promise<void> {
     const slot = this.#slot;
     this.#slot = null;
-    this.#stopper.interrupt();
+    this.#stopRequested = true;
     // Sessions are released only after the interrupted generation has stopped using them.
     await this.#running;
-    if (slot) await slot.promise.then((m) => m.bundle.model.dispose(), () => undefined);
+    if (slot) await slot.promise.then((m) => m.session.release(), () => undefined);
   }
 
   #assertDevice(): void {

@@ -8,7 +8,8 @@ import { renderChatTemplate } from '../../src/lib/chat-template.ts';
 import { patchify, type Patches, type PatchifyOptions } from '../../src/lib/patchify.ts';
 import { ropeIndex } from '../../src/lib/rope-index.ts';
 import { expandVisionPadIds, visionTokenCount } from '../../src/lib/vision-tokens.ts';
-import type { ModelBundle, VisionSettings } from './model-bundle.ts';
+import type { VisionSettings } from './model-settings.ts';
+import type { PromptKit } from './prompt-kit.ts';
 
 export interface PreparedVisual {
   kind: VisualInput['kind'];
@@ -55,15 +56,24 @@ function prepareVisual(visual: VisualInput, vision: VisionSettings): PreparedVis
 }
 
 /** @throws TypeError / RangeError on inputs that do not fit the prompt or the model (bad input). */
-export function prepareChat(bundle: Pick<ModelBundle, 'tokenizer' | 'chatTemplate' | 'vision'>, request: ChatRequest): PreparedChat {
-  const { vision } = bundle;
-  const visuals = request.visuals.map((v) => prepareVisual(v, vision));
+export function prepareChat(kit: Pick<PromptKit, 'tokenizer' | 'chatTemplate' | 'settings'>, request: ChatRequest): PreparedChat {
+  return prepareText(kit, renderChatTemplate(kit.chatTemplate, request.messages, { addGenerationPrompt: true }), request.visuals);
+}
+
+/**
+ * Any text with one pad placeholder per visual (`<|vision_start|><|video_pad|><|vision_end|>`), e.g. more
+ * context appended after generating: ids, patches and positions, the positions starting at `startPosition`
+ * (the context's next text position), as they would in one prompt holding everything before it.
+ * @throws TypeError / RangeError on inputs that do not fit the prompt or the model (bad input).
+ */
+export function prepareText(kit: Pick<PromptKit, 'tokenizer' | 'settings'>, text: string, visualInputs: readonly VisualInput[], startPosition = 0): PreparedChat {
+  const { vision } = kit.settings;
+  const visuals = visualInputs.map((v) => prepareVisual(v, vision));
   const imageGrids = visuals.filter((v) => v.kind === 'image').map((v) => v.patches.grid);
   const videos = visuals.filter((v) => v.kind === 'video');
   const videoGrids = videos.map((v) => v.patches.grid);
-  const text = renderChatTemplate(bundle.chatTemplate, request.messages, { addGenerationPrompt: true });
   // Tokenize with one pad per visual and expand the ids: tokenizing 12k pad tokens would be slow.
-  const shortIds = bundle.tokenizer.encode(text, { add_special_tokens: false });
+  const shortIds = kit.tokenizer.encode(text, { add_special_tokens: false });
   const inputIds = expandVisionPadIds(shortIds, {
     imageGrids,
     videoGrids,
@@ -80,6 +90,7 @@ export function prepareChat(bundle: Pick<ModelBundle, 'tokenizer' | 'chatTemplat
     imageTokenId: vision.imageTokenId,
     videoTokenId: vision.videoTokenId,
     visionStartTokenId: vision.visionStartTokenId,
+    startPosition,
   });
   const visualTokens = visuals.reduce((sum, v) => sum + visionTokenCount(v.patches.grid, vision.mergeSize), 0);
   return { inputIds, visuals, positionIds, ropeDelta, visualTokens };
