@@ -59,7 +59,7 @@ function describe(error: unknown): string {
 }
 
 /** Response body wrapped so every chunk reports the running byte count. */
-function counted(response: Response, onBytes: (loaded: number) => void): Response {
+export function countedResponse(response: Response, onBytes: (loaded: number) => void): Response {
   let loaded = 0;
   const counter = new TransformStream<Uint8Array, Uint8Array>({
     transform(chunk, controller) {
@@ -98,7 +98,7 @@ async function fetchIntoCache(url: string, file: FileProgress, hooks: DownloadHo
   if (Number.isFinite(length)) file.total = length;
   file.state = 'downloading';
   let received = 0;
-  await storeFile(url, counted(response, (loaded) => {
+  await storeFile(url, countedResponse(response, (loaded) => {
     received = loaded;
     file.loaded = loaded;
     hooks.onFile(file);

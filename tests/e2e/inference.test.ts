@@ -7,7 +7,12 @@
  * made with ffmpeg goes through the frames worker and the inference worker end to end.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import makeModelFixtures, { MODEL_FIXTURES_URL } from '../../scripts/fixtures/models.ts';
+import { createReadStream, existsSync, readdirSync, statSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import makeModelFixtures, { EXTERNAL_FIXTURE, MODEL_FIXTURES_DIR, MODEL_FIXTURES_URL } from '../../scripts/fixtures/models.ts';
+import { GRAPHS, onnxPath, type ModelDtype } from '../../src/lib/model-layout.ts';
 import makeVideos, { GOOD_VIDEOS, VIDEO_FIXTURES_URL } from '../../scripts/fixtures/videos.ts';
 import { loadCaseChat, type CaseChat } from '../../models/parity/case-chat.ts';
 import type { AskResult, ChatRequest, Device, LoadOptions, LoadResult, ModelSource } from '../../src/lib/inference-protocol.ts';
@@ -162,6 +167,29 @@ describe('generation control (WASM)', () => {
     expect((await chat(tied.request)).tokenIds).toEqual(tied.expectedIds);
   });
 
+  it('out of memory while loading or answering: a clear message, and the app stays usable', async () => {
+    const c = cases[0];
+    await call('recreate', 'oom');
+    try {
+      await call('simulateOom', 'load');
+      const failed = await call<Settled<LoadResult>>('load', source(modelOf(c)), { device: 'wasm', dtype: 'fp32' });
+      expect(failed).toMatchObject({ ok: false, kind: 'out-of-memory', status: 'error' });
+      if (failed.ok) return;
+      expect(failed.message).toMatch(/^Out of memory while loading the model on WASM \(.*failed to allocate a buffer.*\): WASM addresses at most 4 GiB/);
+      // The client started a fresh worker: the next load works.
+      await load(modelOf(c), { device: 'wasm', dtype: 'fp32' });
+      await call('simulateOom', 'run');
+      const answer = await call<Settled<AskResult>>('chat', c.request);
+      expect(answer).toMatchObject({ ok: false, kind: 'out-of-memory', status: 'ready' });
+      if (answer.ok) return;
+      expect(answer.message).toMatch(/^Out of memory while answering .*The model stays loaded\./);
+      expect(await call<boolean>('hasModel')).toBe(true);
+      expect((await chat(c.request)).tokenIds).toEqual(c.expectedIds);
+    } finally {
+      await call('recreate', 'default');
+    }
+  });
+
   it('a chat before any load is a not-loaded error', async () => {
     await call('recreate', 'default');
     expect(await call<Settled<AskResult>>('chat', cases[0].request)).toMatchObject({ ok: false, kind: 'not-loaded' });
@@ -184,6 +212,74 @@ describe('prefill in chunks (WebGPU)', () => {
     const again = await chat({ ...c.request, prefillChunkTokens: 64 });
     expect(again.tokenIds).toEqual(c.expectedIds);
     expect(again.stats.reusedTokens).toBe(stopped.stats.prefillChunks * 16);
+  });
+});
+
+describe('weights in external data files, read a slice at a time', () => {
+  const folder = () => `${harness.url}${MODEL_FIXTURES_URL}/${EXTERNAL_FIXTURE}/`;
+  const tied = () => cases.find((c) => modelOf(c) === 'qwen2_5_vl_tiny')!;
+  /** Every file of the fixture a dtype loads (graphs, their data files, configs, tokenizer). */
+  const pathsOf = (dtype: ModelDtype) => {
+    const dir = join(MODEL_FIXTURES_DIR, EXTERNAL_FIXTURE);
+    const graphs = GRAPHS.map((g) => onnxPath(g, dtype));
+    const data = readdirSync(join(dir, 'onnx')).filter((f) => graphs.some((g) => f.startsWith(`${g.slice(5)}_data`))).map((f) => `onnx/${f}`);
+    return [...readdirSync(dir).filter((f) => f.endsWith('.json')), ...graphs, ...data];
+  };
+
+  it('by URL with range requests (the dev server), on WASM: the reference ids, no data file fetched whole', { timeout: SLOW }, async () => {
+    const from = requested.length;
+    const ranged: string[] = [];
+    const onRequest = (r: { url(): string; headers(): Record<string, string> }) => {
+      if (r.url().includes('.onnx_data')) ranged.push(r.headers().range ?? 'none');
+    };
+    page.on('request', onRequest);
+    try {
+      const loaded = ok(await call<Settled<LoadResult>>('load', { kind: 'url', url: folder() }, { device: 'wasm', dtype: 'fp32' }), 'load');
+      expect(loaded.device).toBe('wasm');
+      expect((await chat(tied().request)).tokenIds).toEqual(tied().expectedIds);
+    } finally {
+      page.off('request', onRequest);
+    }
+    expect(requested.slice(from).some((u) => u.includes('.onnx_data'))).toBe(true);
+    expect(ranged.length).toBeGreaterThan(3);
+    expect(ranged.every((r) => /^bytes=\d+-\d+$/.test(r))).toBe(true);
+  });
+
+  it('picked from disk, on WebGPU (copied to the GPU slice by slice): the reference ids', { timeout: SLOW }, async () => {
+    const loaded = ok(await call<Settled<LoadResult>>('loadPicked', folder(), pathsOf('fp32'), { device: 'webgpu', dtype: 'fp32' }), 'loadPicked');
+    expect(loaded).toMatchObject({ device: 'webgpu', kvInPlace: true });
+    expect((await chat(tied().request)).tokenIds).toEqual(tied().expectedIds);
+  });
+
+  it('downloaded into the cache, then loaded from it (q4, WASM): greedy ids as from the network', { timeout: SLOW }, async () => {
+    await load(EXTERNAL_FIXTURE, { device: 'wasm', dtype: 'q4' });
+    const fromNetwork = await chat(tied().request);
+    // A fresh worker, so the model is loaded again, from the cache this time.
+    await call('recreate', 'default');
+    ok(await call<Settled<LoadResult>>('downloadThenLoad', folder(), { device: 'wasm', dtype: 'q4' }), 'downloadThenLoad');
+    expect((await chat(tied().request)).tokenIds).toEqual(fromNetwork.tokenIds);
+  });
+
+  it('from a server without range requests: staged on disk, read from there, the staging emptied after', { timeout: SLOW }, async () => {
+    const dir = join(MODEL_FIXTURES_DIR, EXTERNAL_FIXTURE);
+    const plain = createServer((req, res) => {
+      // No Accept-Ranges, no 206: every request gets the whole file.
+      const path = join(dir, decodeURIComponent((req.url ?? '/').split('?')[0]));
+      res.setHeader('Access-Control-Allow-Origin', '*');
+      res.setHeader('Cross-Origin-Resource-Policy', 'cross-origin');
+      if (!path.startsWith(dir) || !existsSync(path) || !statSync(path).isFile()) return res.writeHead(404).end();
+      res.writeHead(200, { 'Content-Length': statSync(path).size, 'Content-Type': 'application/octet-stream' });
+      createReadStream(path).pipe(res);
+    });
+    await new Promise<void>((resolve) => plain.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `http://127.0.0.1:${(plain.address() as AddressInfo).port}/`;
+      ok(await call<Settled<LoadResult>>('load', { kind: 'url', url }, { device: 'wasm', dtype: 'fp32' }), 'load');
+      expect((await chat(tied().request)).tokenIds).toEqual(tied().expectedIds);
+      expect(await call<boolean>('stagingEmpty')).toBe(true);
+    } finally {
+      await new Promise((resolve) => plain.close(resolve));
+    }
   });
 });
 

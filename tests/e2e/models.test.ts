@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import makeModelFixtures, { MODEL_FIXTURES_URL, modelFixtureDir } from '../../scripts/fixtures/models.ts';
+import { onnx } from '../../models/converter/graph.ts';
 import { planFiles } from '../../src/lib/download-plan.ts';
 import type { ModelDtype } from '../../src/lib/inference-protocol.ts';
 import { collectConsole, launchChromium, startDevServer, type LaunchedBrowser, type Page } from '../support/browser.ts';
@@ -294,6 +295,27 @@ describe('model folders from disk', () => {
     expect(status, consoleLines.join('\n')).toMatch(/^Ready: tiny-from-disk \(local folder\) \(q4, WASM\)/);
     expect(await page.locator('[data-testid=device-reason]').innerText()).toMatch(/software renderer on the CPU, slower than WASM/);
     expect(modelRequests).toEqual([]);
+    await page.close();
+  });
+
+  it('names what to re-convert when a graph lacks an input the generation loop needs (an older or foreign export)', async () => {
+    const page = await openHarness();
+    // A decoder that returns logits for every position (no num_logits_to_keep), as other exporters write it.
+    const old = tinyFolderCopy('old-export', (d) => {
+      const path = join(d, 'onnx/decoder_model_merged_q4.onnx');
+      const model = onnx.ModelProto.decode(readFileSync(path));
+      const rename = (name: string) => (name === 'num_logits_to_keep' ? 'keep_all_logits' : name);
+      for (const input of model.graph!.input!) input.name = rename(input.name!);
+      for (const node of model.graph!.node!) node.input = node.input!.map(rename);
+      writeFileSync(path, onnx.ModelProto.encode(model).finish());
+    });
+    await page.locator('[data-testid=model-folder-input]').setInputFiles(old);
+    expect(await settledStatus(page)).toMatch(
+      /^Error: onnx\/decoder_model_merged_q4\.onnx lacks input num_logits_to_keep: re-convert the checkpoint with this version's converter: npm run convert -- --in <checkpoint folder> --out <model folder> --dtype q4/,
+    );
+    await page.locator('[data-testid=model-folder-input]').setInputFiles(tinyFolderCopy('good-after-old'));
+    expect(await settledStatus(page), consoleLines.join('\n')).toMatch(/^Ready: good-after-old/);
+    await expectTinyIntact(page);
     await page.close();
   });
 

@@ -10,6 +10,7 @@
  */
 import type { ModelSource } from '../../src/lib/inference-protocol.ts';
 import { cachedFile, listCachedModels } from '../../src/lib/model-cache.ts';
+import { countedResponse } from '../../src/lib/model-download.ts';
 import { lazyBlobBytes, lazyRangeBytes } from './lazy-bytes.ts';
 import type { ModelFolder } from './model-folder.ts';
 
@@ -20,20 +21,6 @@ const HUB = 'https://huggingface.co';
 /** Where weights from servers without range requests wait on disk while a model opens. */
 const STAGING_CACHE = 'rewatch-staging';
 
-/** The response's body, counted as it streams. */
-function counted(response: Response, onBytes: (loaded: number) => void): Response {
-  let loaded = 0;
-  const body = response.body!.pipeThrough(
-    new TransformStream<Uint8Array, Uint8Array>({
-      transform(chunk, controller) {
-        loaded += chunk.byteLength;
-        onBytes(loaded);
-        controller.enqueue(chunk);
-      },
-    }),
-  );
-  return new Response(body, { headers: response.headers });
-}
 
 /** The source's folder as an absolute URL ending in '/', resolved against the worker's location. */
 export function folderUrlOf(source: Extract<ModelSource, { kind: 'url' } | { kind: 'hub' }>): string {
@@ -106,7 +93,7 @@ function urlFolder(base: string, onRead?: ReadProgress): ModelFolder {
       // No range requests here: to disk first, then read lazily from there.
       const total = Number(probe.headers.get('content-length')) || 0;
       const staging = await caches.open(STAGING_CACHE);
-      await staging.put(url, counted(probe, (loaded) => report(loaded, Math.max(total, loaded))));
+      await staging.put(url, countedResponse(probe, (loaded) => report(loaded, Math.max(total, loaded))));
       const staged = await staging.match(url);
       if (!staged) throw new Error(`${url}: could not be staged on disk (storage full?)`);
       // Its progress was the download's.
