@@ -1,5 +1,5 @@
 /**
- * Test worker for tests/e2e/decoder-loop.test.ts and the inference benchmark: the generation loop
+ * Test worker for tests/e2e/decoder-loop.test.ts and bench:infer: the generation loop
  * (workers/inference) on onnxruntime-web in a real browser worker, with the WebGPU device's buffer creations,
  * uploads and copies counted, so the KV cache's behaviour per decode step can be proved by counting.
  */
@@ -7,17 +7,17 @@ import { expose } from 'comlink';
 import * as ort from 'onnxruntime-web/webgpu';
 import type { ChatRequest, ModelSource } from '../../src/lib/inference-protocol.ts';
 import type { ModelDtype } from '../../src/lib/model-layout.ts';
-import { ORT_PUBLIC_DIR, ORT_RUNTIME_FILES } from '../../src/lib/ort-runtime-files.ts';
+import { runStages, type BenchOptions, type StageReport } from '../../models/bench/infer-stages.ts';
 import { DecoderContext } from '../../workers/inference/decoder-context.ts';
 import { LoadedModel } from '../../workers/inference/loaded-model.ts';
 import { prepareChat } from '../../workers/inference/prepare-chat.ts';
 import { ChatSession, Generation } from '../../workers/inference/run-chat.ts';
 import { webBackend } from '../../workers/inference/web-backend.ts';
 import { webModelFolder } from '../../workers/inference/web-model-folder.ts';
+import { configureOrtWeb } from '../../workers/inference/ort-web-env.ts';
 import { deviceForOrt } from '../../workers/inference/webgpu-device.ts';
 
-const ortBase = new URL(`/${ORT_PUBLIC_DIR}/`, self.location.origin).href;
-ort.env.wasm.wasmPaths = { mjs: ortBase + ORT_RUNTIME_FILES.mjs, wasm: ortBase + ORT_RUNTIME_FILES.wasm };
+configureOrtWeb(ort, '/');
 
 /** GPU work of one decode step. */
 export interface StepCount {
@@ -81,6 +81,24 @@ function countOn(device: GPUDevice): Counter {
 const sources = (url: string): ModelSource => ({ kind: 'url', url });
 
 const api = {
+  /** bench:infer's stages (models/bench/infer-stages.ts) on onnxruntime-web, each reported as it ends; GPU work counted per decode step. */
+  async bench(modelUrl: string, device: 'webgpu' | 'wasm', options: BenchOptions, onStage: (report: StageReport) => void): Promise<void> {
+    const gpu = device === 'webgpu' ? await deviceForOrt() : undefined;
+    const counter = gpu ? countOn(gpu) : undefined;
+    const probe = counter && {
+      begin() {
+        counter.step = emptyStep();
+        counter.recording = true;
+      },
+      end() {
+        counter.recording = false;
+        const { buffers, storageBuffers, bytesMoved } = counter.step;
+        return { buffers, storageBuffers, bytesMoved };
+      },
+    };
+    await runStages(() => LoadedModel.open(webModelFolder(sources(modelUrl)), webBackend(ort, device, { device: gpu }), options.dtype), options, onStage, probe);
+  },
+
   /** Prefills `request` on WebGPU, then counts the GPU work of each of `steps` decode steps. */
   async kvProbe(modelUrl: string, dtype: ModelDtype, request: ChatRequest, steps: number): Promise<KvProbe> {
     const device = await deviceForOrt();

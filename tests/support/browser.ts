@@ -18,6 +18,8 @@ export const CHROMIUM_ARGS = [
 
 export interface LaunchedBrowser {
   context: BrowserContext;
+  /** The fresh profile folder (it names the browser's processes: benchmarks find them by it). */
+  userDataDir: string;
   close(): Promise<void>;
 }
 
@@ -32,6 +34,7 @@ export async function launchChromium(): Promise<LaunchedBrowser> {
   });
   return {
     context,
+    userDataDir,
     async close() {
       await context.close().catch(() => {});
       rmSync(userDataDir, { recursive: true, force: true });

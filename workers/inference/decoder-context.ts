@@ -82,6 +82,13 @@ export class DecoderContext {
     return this.#nextPositions.at(-1) ?? 0;
   }
 
+  /** Benchmarks only: `length` positions of unspecified content, as if a prompt that long had been fed (kv-cache.ts). */
+  async assumeFilled(length: number): Promise<void> {
+    await this.cache.assumeFilled(length);
+    this.#tokens = new Array<TokenIdentity>(length).fill(-1);
+    this.#nextPositions = Array.from({ length }, (_, i) => i + 1);
+  }
+
   /** Forgets everything after the first `length` tokens. */
   async truncate(length: number): Promise<void> {
     await this.cache.truncate(length);

@@ -6,11 +6,9 @@ import { expose } from 'comlink';
 import * as ort from 'onnxruntime-web/webgpu';
 import type { InferenceApi } from '../../src/lib/inference-protocol.ts';
 import { installInferenceErrorTransfer } from '../../src/lib/inference-error.ts';
-import { ORT_PUBLIC_DIR, ORT_RUNTIME_FILES } from '../../src/lib/ort-runtime-files.ts';
 import { InferenceService } from './inference-service.ts';
+import { configureOrtWeb } from './ort-web-env.ts';
 
-const ortBase = new URL(`${import.meta.env.BASE_URL}${ORT_PUBLIC_DIR}/`, self.location.origin).href;
-ort.env.wasm.wasmPaths = { mjs: ortBase + ORT_RUNTIME_FILES.mjs, wasm: ortBase + ORT_RUNTIME_FILES.wasm };
-
+configureOrtWeb(ort, import.meta.env.BASE_URL);
 installInferenceErrorTransfer();
 expose(new InferenceService(ort) satisfies InferenceApi);

@@ -114,6 +114,24 @@ export class KvCache {
     this.#length += seq;
   }
 
+  /**
+   * Benchmarks only: the cache holds `length` positions of unspecified content (zeros), as if a prompt that
+   * long had been prefilled. Decode speed at a context length does not depend on the values.
+   */
+  async assumeFilled(length: number): Promise<void> {
+    this.release();
+    if (this.store) {
+      // Room for the steps a benchmark then decodes, so none of them grows the cache.
+      await this.reserve(length + 256);
+    } else {
+      const dims = [1, this.shape.kvHeads, length, this.shape.headDim];
+      const size = dims.reduce((a, b) => a * b, 1);
+      const zeros = (): Tensor => (this.floatType === 'float32' ? new this.backend.Tensor('float32', new Float32Array(size), dims) : new this.backend.Tensor('float16', new Uint16Array(size), dims));
+      this.#tensors = Array.from({ length: this.shape.layers }, () => [zeros(), zeros()]);
+    }
+    this.#length = length;
+  }
+
   /** Keeps the first `length` positions (prefix reuse). In place this only moves the end; growing mode slices. */
   async truncate(length: number): Promise<void> {
     if (length >= this.#length) return;

@@ -1,0 +1,111 @@
+/**
+ * The stages bench:infer times, on any backend (onnxruntime-node in a child process, onnxruntime-web in a
+ * Chromium worker): load, the vision encoder on synthetic ReWatch frames (448x224, 128 visual tokens per two
+ * frames), the chunked prefill of that video's prompt up to the first token, then decode steps at several
+ * context lengths. The model's weights are random (speed does not depend on values), and so is the KV cache
+ * the decode stages start from (DecoderContext.assumeFilled): decode speed at 12k tokens is measured without
+ * prefilling 12k tokens first. Each stage is reported as soon as it ends, so a run cut short by its time
+ * budget still says how far it got.
+ */
+import type { ModelDtype } from '../../src/lib/model-layout.ts';
+import type { LoadedModel } from '../../workers/inference/loaded-model.ts';
+import { askToChat } from '../../workers/inference/rewatch-chat.ts';
+import { ChatSession, Generation } from '../../workers/inference/run-chat.ts';
+
+/** ReWatch-R1's frame size: 128*28*28 pixels, 16x32 patches, 128 visual tokens per temporal step. */
+export const BENCH_FRAME = { width: 448, height: 224 } as const;
+
+export interface BenchOptions {
+  dtype: ModelDtype;
+  /** Video frames for the vision and prefill stages (two per temporal step). */
+  frames: number;
+  /** Context lengths the decode stages start from. */
+  contexts: number[];
+  /** Decode steps timed per context (after one untimed warm-up step). */
+  steps: number;
+  prefillChunk: number;
+}
+
+/** Extra counts a backend can take around each decode step (GPU buffers on WebGPU). */
+export interface StepProbe {
+  begin(): void;
+  end(): Record<string, number>;
+}
+
+export type StageReport =
+  | { stage: 'load'; ms: number; kvInPlace: boolean }
+  | { stage: 'prefill'; frames: number; visionMs: number; visionMsPerFrame: number; promptTokens: number; prefillMs: number; prefillTokensPerSecond: number; chunks: number; ttftMs: number }
+  | { stage: 'decode'; context: number; msPerToken: number; stepMs: number[]; runtimeKvTensorsPerStep: number; probe: Record<string, number> };
+
+/** Deterministic pseudo-random frames (xorshift): the vision encoder sees varied pixels, identical in every runtime. */
+export function syntheticFrames(count: number): Uint8Array[] {
+  let s = 0x2545f491;
+  return Array.from({ length: count }, () => {
+    const frame = new Uint8Array(BENCH_FRAME.width * BENCH_FRAME.height * 3);
+    for (let i = 0; i < frame.length; i++) {
+      s ^= s << 13;
+      s ^= s >>> 17;
+      s ^= s << 5;
+      frame[i] = s & 255;
+    }
+    return frame;
+  });
+}
+
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+
+export async function runStages(open: () => Promise<LoadedModel>, options: BenchOptions, report: (r: StageReport) => void, probe?: StepProbe): Promise<void> {
+  let started = performance.now();
+  const model = await open();
+  const session = new ChatSession(model);
+  const { context } = session;
+  report({ stage: 'load', ms: performance.now() - started, kvInPlace: context.cache.inPlace });
+  try {
+    const frames = syntheticFrames(options.frames);
+    const request = askToChat({
+      frames: { frames, ...BENCH_FRAME, timestamps: frames.map((_, i) => i / 2), sampleFps: 2 },
+      duration: frames.length / 2,
+      question: 'What happens in the video?',
+      maxNewTokens: 1,
+      prefillChunkTokens: options.prefillChunk,
+    });
+    started = performance.now();
+    const generation = await Generation.start(session, request, { shouldStop: () => false });
+    await generation.next();
+    const { stats } = generation.result();
+    report({
+      stage: 'prefill',
+      frames: stats.frames,
+      visionMs: stats.visionMs,
+      visionMsPerFrame: stats.visionMs / stats.frames,
+      promptTokens: stats.promptTokens,
+      prefillMs: stats.prefillMs,
+      prefillTokensPerSecond: stats.promptTokens / (stats.prefillMs / 1000),
+      chunks: stats.prefillChunks,
+      ttftMs: stats.ttftMs,
+    });
+    for (const length of options.contexts) {
+      await context.assumeFilled(length);
+      const stepMs: number[] = [];
+      let kvTensors = 0;
+      let counts: Record<string, number> = {};
+      for (let i = 0; i <= options.steps; i++) {
+        const p = context.nextPosition;
+        const kvBefore = context.cache.runtimeKvTensors;
+        if (i > 0) probe?.begin();
+        const stepStarted = performance.now();
+        await context.feed({ ids: [100], positions: [[p], [p], [p]], visuals: [] }, { chunkTokens: 1 });
+        // The first step compiles the decode shapes' kernels: not timed.
+        if (i === 0) continue;
+        stepMs.push(performance.now() - stepStarted);
+        kvTensors += context.cache.runtimeKvTensors - kvBefore;
+        const step = probe?.end() ?? {};
+        for (const [k, v] of Object.entries(step)) counts[k] = (counts[k] ?? 0) + v / options.steps;
+      }
+      report({ stage: 'decode', context: length, msPerToken: median(stepMs), stepMs, runtimeKvTensorsPerStep: kvTensors / options.steps, probe: counts });
+      counts = {};
+    }
+  } finally {
+    await session.release();
+  }
+}
