@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { modelRoute } from './model-route.ts';
 import { createAppServer, parseRange, resolveStaticPath } from './serve.ts';
 
 let root: string;
@@ -16,7 +17,10 @@ beforeAll(async () => {
   writeFileSync(join(root, 'assets', 'app-1234.js'), 'export {}');
   writeFileSync(join(root, 'ort.wasm'), new Uint8Array([0, 97, 115, 109]));
   writeFileSync(join(root, 'ort.mjs'), 'export {}');
-  server = createAppServer(root);
+  mkdirSync(join(root, 'models', 'm', 'onnx'), { recursive: true });
+  writeFileSync(join(root, 'models', 'm', 'config.json'), '{}');
+  writeFileSync(join(root, 'models', 'm', 'onnx', 'decoder.onnx_data'), new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8]));
+  server = createAppServer(root, [modelRoute(join(root, 'models'))]);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 });
@@ -60,6 +64,17 @@ describe('the npm start server', () => {
     expect(parseRange('bytes=0-0', 10)).toEqual({ start: 0, end: 0 });
     expect(parseRange('bytes=5-100', 10)).toEqual({ start: 5, end: 9 });
     expect(parseRange('bytes=0-1,3-4', 10)).toBeNull();
+  });
+
+  it('serves model files with ranges to any origin (a 404 too, so a missing optional file reads as one)', async () => {
+    const ranged = await fetch(`${base}/models/m/onnx/decoder.onnx_data`, { headers: { Range: 'bytes=2-5' } });
+    expect(ranged.status).toBe(206);
+    expect(new Uint8Array(await ranged.arrayBuffer())).toEqual(new Uint8Array([3, 4, 5, 6]));
+    expect(ranged.headers.get('access-control-allow-origin')).toBe('*');
+    expect(ranged.headers.get('access-control-expose-headers')).toContain('Content-Range');
+    const missing = await fetch(`${base}/models/m/chat_template.jinja`);
+    expect(missing.status).toBe(404);
+    expect(missing.headers.get('access-control-allow-origin')).toBe('*');
   });
 
   it('resolves URL paths only inside the root', () => {

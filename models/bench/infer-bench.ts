@@ -1,6 +1,6 @@
 /**
  * npm run bench:infer -- --preset 0.5b|3b|7b [--dtype q4|q4f16] [--runtime node|wasm|webgpu ...] [--frames 16]
- *   [--contexts 1024,4096,12288] [--steps 5] [--chunk 512] [--budget-s 1800] [--json <file>] [--reconvert]
+ *   [--contexts 1024,4096,12288] [--steps 5] [--chunk 512] [--budget-s 1800] [--json <file>] [--reconvert] [--compare-logits]
  *
  * The app's own pipeline at the real shapes: a synthetic checkpoint of the preset (random weights: speed and
  * memory do not depend on values) is converted once with GroupQueryAttention and kept in
@@ -10,28 +10,25 @@
  * modules as the app's inference worker. Prints one table (load, peak memory, vision encoder ms/frame,
  * prefill tok/s, TTFT, decode ms/token per context, KV tensors and GPU storage buffers per decode step) and
  * writes it as JSON. A runtime that exceeds its time budget is stopped; its row says how far it got.
+ * --compare-logits prints the max-abs difference of the prefill's last logits between the runtimes.
  */
 import { spawn } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { convert } from '../converter/convert.ts';
 import { isDtype, type ModelDtype } from '../../src/lib/model-layout.ts';
-import { REWATCH_FRAME_PIXELS } from '../../src/lib/smart-resize.ts';
 import { launchChromium, startDevServer } from '../../tests/support/browser.ts';
 import { referenceModelDir, referenceModels, REPO_ROOT } from '../../tests/support/reference.ts';
 import { type BenchOptions, type StageReport } from './infer-stages.ts';
 import { PRESETS, type PresetName } from './presets.ts';
+import { syntheticModel } from './bench-model.ts';
 import { chromiumPss, rssMb, samplePeak } from './process-memory.ts';
-import { writeSyntheticCheckpoint } from './synthetic-checkpoint.ts';
 
 const RUNTIMES = ['node', 'wasm', 'webgpu'] as const;
 type Runtime = (typeof RUNTIMES)[number];
 
 export const BENCH_MODELS_DIR = join(REPO_ROOT, 'models/bench-models');
-/** Files a converted folder needs besides the graphs, taken from the reference checkpoint (Qwen's tokenizer). */
-const PROMPT_FILES = ['tokenizer.json', 'tokenizer_config.json', 'chat_template.json', 'generation_config.json'];
 
 interface RuntimeRow {
   runtime: Runtime;
@@ -40,30 +37,6 @@ interface RuntimeRow {
   /** Why the row is incomplete (time budget, failure), if it is. */
   ended?: string;
   seconds: number;
-}
-
-/** The preset converted to `dtype`, converting it first when it is not there yet. */
-async function benchModel(preset: PresetName, dtype: ModelDtype, reconvert: boolean): Promise<string> {
-  const out = join(BENCH_MODELS_DIR, `${preset}-${dtype}`);
-  if (existsSync(join(out, 'config.json')) && !reconvert) return out;
-  const ckpt = join(BENCH_MODELS_DIR, `.checkpoint-${preset}`);
-  rmSync(ckpt, { recursive: true, force: true });
-  try {
-    let started = performance.now();
-    const bytes = writeSyntheticCheckpoint(ckpt, PRESETS[preset]);
-    console.log(`${preset}: synthetic checkpoint ${(bytes / 1e9).toFixed(2)} GB in ${((performance.now() - started) / 1000).toFixed(0)} s`);
-    const reference = referenceModelDir(referenceModels()[0]);
-    for (const f of PROMPT_FILES) copyFileSync(join(reference, f), join(ckpt, f));
-    // ReWatch-R1's pixel budget: 128*28*28 per frame.
-    const preprocessor = JSON.parse(readFileSync(join(reference, 'preprocessor_config.json'), 'utf8'));
-    writeFileSync(join(ckpt, 'preprocessor_config.json'), JSON.stringify({ ...preprocessor, min_pixels: REWATCH_FRAME_PIXELS, max_pixels: REWATCH_FRAME_PIXELS }));
-    started = performance.now();
-    await convert({ input: ckpt, output: out, dtypes: [dtype], attention: 'gqa', log: (line) => console.log(`  ${line}`) });
-    console.log(`${preset}: converted to ${dtype} in ${((performance.now() - started) / 1000).toFixed(0)} s -> ${out}`);
-    return out;
-  } finally {
-    rmSync(ckpt, { recursive: true, force: true });
-  }
 }
 
 function runNode(model: string, options: BenchOptions, budgetMs: number): Promise<RuntimeRow> {
@@ -143,7 +116,7 @@ function describe(r: StageReport): string {
     case 'load':
       return `loaded in ${(r.ms / 1000).toFixed(1)} s (KV cache ${r.kvInPlace ? 'in place' : 'grown per step'})`;
     case 'prefill':
-      return `${r.frames} frames: vision ${r.visionMsPerFrame.toFixed(0)} ms/frame; ${r.promptTokens}-token prompt prefilled at ${r.prefillTokensPerSecond.toFixed(1)} tok/s in ${r.chunks} chunks; TTFT ${(r.ttftMs / 1000).toFixed(1)} s`;
+      return `${r.frames ? `${r.frames} frames: vision ${r.visionMsPerFrame.toFixed(0)} ms/frame` : 'text only'}; ${r.promptTokens}-token prompt prefilled at ${r.prefillTokensPerSecond.toFixed(1)} tok/s in ${r.chunks} chunks; TTFT ${(r.ttftMs / 1000).toFixed(1)} s`;
     case 'decode':
       return `decode at ${r.context} tokens: ${r.msPerToken.toFixed(1)} ms/token; KV tensors handed back per step ${r.runtimeKvTensorsPerStep}${Object.keys(r.probe).length ? `; per step ${Object.entries(r.probe).map(([k, v]) => `${k} ${Math.round(v)}`).join(', ')}` : ''}`;
   }
@@ -174,7 +147,7 @@ function table(rows: RuntimeRow[], contexts: number[]): string {
   return lines.join('\n');
 }
 
-const USAGE = 'usage: npm run bench:infer -- --preset 0.5b|3b|7b [--dtype q4|q4f16] [--runtime node|wasm|webgpu ...] [--frames 16] [--contexts 1024,4096,12288] [--steps 5] [--chunk 512] [--budget-s 1800] [--json <file>] [--reconvert]';
+const USAGE = 'usage: npm run bench:infer -- --preset 0.5b|3b|7b [--dtype q4|q4f16] [--runtime node|wasm|webgpu ...] [--frames 16] [--contexts 1024,4096,12288] [--steps 5] [--chunk 512] [--budget-s 1800] [--json <file>] [--reconvert] [--compare-logits]';
 
 try {
   const { values } = parseArgs({
@@ -182,6 +155,7 @@ try {
       preset: { type: 'string' }, dtype: { type: 'string', default: 'q4' }, runtime: { type: 'string', multiple: true },
       frames: { type: 'string', default: '16' }, contexts: { type: 'string', default: '1024,4096,12288' }, steps: { type: 'string', default: '5' },
       chunk: { type: 'string', default: '512' }, 'budget-s': { type: 'string', default: '1800' }, json: { type: 'string' }, reconvert: { type: 'boolean', default: false },
+      'compare-logits': { type: 'boolean', default: false },
     },
   });
   if (!values.preset || !(values.preset in PRESETS) || !isDtype(values.dtype!)) throw new TypeError(USAGE);
@@ -193,10 +167,11 @@ try {
     contexts: values.contexts!.split(',').map(Number),
     steps: Number(values.steps),
     prefillChunk: Number(values.chunk),
+    keepLogits: values['compare-logits'],
   };
   const budgetMs = Number(values['budget-s']) * 1000;
   mkdirSync(BENCH_MODELS_DIR, { recursive: true });
-  const model = await benchModel(values.preset as PresetName, options.dtype, values.reconvert!);
+  const model = await syntheticModel(BENCH_MODELS_DIR, values.preset as PresetName, options.dtype, referenceModelDir(referenceModels()[0]), values.reconvert);
   const rows: RuntimeRow[] = [];
   const server = runtimes.some((r) => r !== 'node') ? await startDevServer() : null;
   try {
@@ -220,6 +195,19 @@ try {
     const [np, wp] = [node, wasm].map((r) => r.stages.find((s) => s.stage === 'prefill'));
     if (np?.stage === 'prefill' && wp?.stage === 'prefill') console.log(`WASM / onnxruntime-node prefill speed: ${(wp.prefillTokensPerSecond / np.prefillTokensPerSecond).toFixed(2)}`);
   }
+  // The same files and prompt on every runtime: their first logits should agree up to float rounding.
+  const firstLogits = rows.flatMap((r) => r.stages.flatMap((s) => (s.stage === 'prefill' && s.logits ? [{ runtime: r.runtime, logits: s.logits, token: s.firstToken }] : [])));
+  for (let i = 1; i < firstLogits.length; i++) {
+    const [a, b] = [firstLogits[0], firstLogits[i]];
+    let maxAbs = 0;
+    let scale = 0;
+    for (let k = 0; k < a.logits.length; k++) {
+      maxAbs = Math.max(maxAbs, Math.abs(a.logits[k] - b.logits[k]));
+      scale = Math.max(scale, Math.abs(a.logits[k]));
+    }
+    console.log(`first logits, ${b.runtime} vs ${a.runtime}: max-abs ${maxAbs.toExponential(2)} (largest |logit| ${scale.toFixed(2)}); first token ${b.token} vs ${a.token}`);
+  }
+  for (const row of rows) for (const s of row.stages) if (s.stage === 'prefill') delete s.logits;
   const json = values.json ?? join(BENCH_MODELS_DIR, `infer-${values.preset}-${options.dtype}.json`);
   writeFileSync(json, `${JSON.stringify({ preset: values.preset, options, rows, date: new Date().toISOString() }, null, 2)}\n`);
   console.log(`\nJSON: ${json}`);

@@ -7,6 +7,7 @@
  * prefilling 12k tokens first. Each stage is reported as soon as it ends, so a run cut short by its time
  * budget still says how far it got.
  */
+import type { ChatRequest } from '../../src/lib/inference-protocol.ts';
 import type { ModelDtype } from '../../src/lib/model-layout.ts';
 import type { LoadedModel } from '../../workers/inference/loaded-model.ts';
 import { askToChat } from '../../workers/inference/rewatch-chat.ts';
@@ -17,13 +18,15 @@ export const BENCH_FRAME = { width: 448, height: 224 } as const;
 
 export interface BenchOptions {
   dtype: ModelDtype;
-  /** Video frames for the vision and prefill stages (two per temporal step). */
+  /** Video frames for the vision and prefill stages (two per temporal step); 0: a short text-only prompt. */
   frames: number;
   /** Context lengths the decode stages start from. */
   contexts: number[];
   /** Decode steps timed per context (after one untimed warm-up step). */
   steps: number;
   prefillChunk: number;
+  /** Report the prefill's last-position logits (to compare runtimes on the same files). */
+  keepLogits?: boolean;
 }
 
 /** Extra counts a backend can take around each decode step (GPU buffers on WebGPU). */
@@ -34,7 +37,7 @@ export interface StepProbe {
 
 export type StageReport =
   | { stage: 'load'; ms: number; kvInPlace: boolean }
-  | { stage: 'prefill'; frames: number; visionMs: number; visionMsPerFrame: number; promptTokens: number; prefillMs: number; prefillTokensPerSecond: number; chunks: number; ttftMs: number }
+  | { stage: 'prefill'; frames: number; visionMs: number; visionMsPerFrame: number; promptTokens: number; prefillMs: number; prefillTokensPerSecond: number; chunks: number; ttftMs: number; firstToken: number; logits?: number[] }
   | { stage: 'decode'; context: number; msPerToken: number; stepMs: number[]; runtimeKvTensorsPerStep: number; probe: Record<string, number> };
 
 /** Deterministic pseudo-random frames (xorshift): the vision encoder sees varied pixels, identical in every runtime. */
@@ -62,27 +65,27 @@ export async function runStages(open: () => Promise<LoadedModel>, options: Bench
   report({ stage: 'load', ms: performance.now() - started, kvInPlace: context.cache.inPlace });
   try {
     const frames = syntheticFrames(options.frames);
-    const request = askToChat({
-      frames: { frames, ...BENCH_FRAME, timestamps: frames.map((_, i) => i / 2), sampleFps: 2 },
-      duration: frames.length / 2,
-      question: 'What happens in the video?',
-      maxNewTokens: 1,
-      prefillChunkTokens: options.prefillChunk,
-    });
+    const question = 'What happens in the video?';
+    const request: ChatRequest = frames.length
+      ? askToChat({ frames: { frames, ...BENCH_FRAME, timestamps: frames.map((_, i) => i / 2), sampleFps: 2 }, duration: frames.length / 2, question, maxNewTokens: 1, prefillChunkTokens: options.prefillChunk })
+      : { messages: [{ role: 'user', content: question }], visuals: [], maxNewTokens: 1, prefillChunkTokens: options.prefillChunk };
     started = performance.now();
     const generation = await Generation.start(session, request, { shouldStop: () => false });
-    await generation.next();
+    const logits = options.keepLogits && generation.logits ? Array.from(generation.logits) : undefined;
+    const firstToken = (await generation.next())!;
     const { stats } = generation.result();
     report({
       stage: 'prefill',
       frames: stats.frames,
       visionMs: stats.visionMs,
-      visionMsPerFrame: stats.visionMs / stats.frames,
+      visionMsPerFrame: stats.frames ? stats.visionMs / stats.frames : 0,
       promptTokens: stats.promptTokens,
       prefillMs: stats.prefillMs,
       prefillTokensPerSecond: stats.promptTokens / (stats.prefillMs / 1000),
       chunks: stats.prefillChunks,
       ttftMs: stats.ttftMs,
+      firstToken,
+      logits,
     });
     for (const length of options.contexts) {
       await context.assumeFilled(length);

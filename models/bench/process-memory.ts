@@ -44,11 +44,12 @@ export function chromiumPss(profileDir: string): ChromiumMemory {
   return out;
 }
 
-/** Samples `measure` every `ms` until stopped; keeps the maximum of each field. */
-export function samplePeak<T extends Record<string, number>>(measure: () => T, ms = 250): { stop(): T } {
+/** Samples `measure` every `ms` until stopped; keeps the maximum of each field (and passes every sample to `onSample`). */
+export function samplePeak<T extends Record<string, number>>(measure: () => T, ms = 250, onSample?: (sample: T) => void): { stop(): T } {
   let peak = measure();
   const timer = setInterval(() => {
     const now = measure();
+    onSample?.(now);
     peak = Object.fromEntries(Object.entries(now).map(([k, v]) => [k, Math.max(v, peak[k] ?? 0)])) as T;
   }, ms);
   return {

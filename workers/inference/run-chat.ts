@@ -122,6 +122,11 @@ export class Generation {
     this.#stats = stats;
   }
 
+  /** The logits the next token will be sampled from (after the prefill, a step or an appendix); null when stopped. */
+  get logits(): Float32Array | null {
+    return this.#logits;
+  }
+
   /** Prepares and prefills `request`; the returned generation is ready to sample (or already stopped). */
   static async start(session: ChatSession, request: ChatRequest, control: RunControl): Promise<Generation> {
     const started = performance.now();
