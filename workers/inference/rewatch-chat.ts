@@ -13,5 +13,6 @@ export function askToChat(request: AskRequest): ChatRequest {
     maxNewTokens: request.maxNewTokens,
     temperature: request.temperature,
     topP: request.topP,
+    prefillChunkTokens: request.prefillChunkTokens,
   };
 }
