@@ -10,9 +10,9 @@
  * stats (TTFT, tok/s) to stderr. Ctrl-C stops the generation after the current token.
  */
 import { parseArgs } from 'node:util';
-import type { ChatRequest } from '../src/lib/inference-protocol.ts';
-import { DTYPES, isDtype } from '../src/lib/model-layout.ts';
-import { REWATCH_FRAME_PIXELS } from '../src/lib/smart-resize.ts';
+import type { ChatRequest } from '../src/lib/protocol/inference-protocol.ts';
+import { DTYPES, isDtype } from '../src/lib/models/model-layout.ts';
+import { REWATCH_FRAME_PIXELS } from '../src/lib/preprocess/smart-resize.ts';
 import { isReferenceCase, loadCaseChat } from '../models/parity/case-chat.ts';
 import { LoadedModel } from '../workers/inference/loaded-model.ts';
 import { nodeBackend } from '../workers/inference/node-backend.ts';

@@ -6,7 +6,7 @@
  *   (b) naive <video>.currentTime seeking + canvas drawImage in the same browser;
  *   (c) native ffmpeg decoding the same frames to raw RGB (one pass with a select filter, and one process per
  *       frame with an accurate -ss seek; the faster counts), then src/lib's resize to the model size.
- * (c)'s frames, resized with src/lib/image-resize.ts (the torchvision resize ReWatch-R1 was trained with),
+ * (c)'s frames, resized with src/lib/preprocess/image-resize.ts (the torchvision resize ReWatch-R1 was trained with),
  * are also the reference the worker's frames are compared with pixel by pixel. Then preprocessing of the
  * 192 full-size frames: ours (resizeRgb + patchify) vs transformers.js' Qwen2VLImageProcessor, in Chromium.
  * The video is made once (a few minutes) and cached in models/fixtures/bench/.
@@ -16,9 +16,9 @@ import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync 
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { ALL_FORMATS, EncodedPacketSink, FilePathSource, Input } from 'mediabunny';
-import { REWATCH_FRAME_PIXELS, smartResize } from '../src/lib/smart-resize.ts';
-import { resizeRgb } from '../src/lib/image-resize.ts';
-import { planFrames } from '../src/lib/video-sampling.ts';
+import { REWATCH_FRAME_PIXELS, smartResize } from '../src/lib/preprocess/smart-resize.ts';
+import { resizeRgb } from '../src/lib/preprocess/image-resize.ts';
+import { planFrames } from '../src/lib/preprocess/video-sampling.ts';
 import { launchChromium, startDevServer } from '../tests/support/browser.ts';
 import { codeFilter, readFrameCode } from '../tests/support/frame-code.ts';
 import { REFERENCE_ROOT, REPO_ROOT } from '../tests/support/reference.ts';

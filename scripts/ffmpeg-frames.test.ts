@@ -5,8 +5,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import makeVideos, { GOOD_VIDEOS, VIDEO_FIXTURES_DIR } from './fixtures/videos.ts';
 import { readFrameCode } from '../tests/support/frame-code.ts';
-import { REWATCH_FRAME_PIXELS, smartResize } from '../src/lib/smart-resize.ts';
-import { planFrames } from '../src/lib/video-sampling.ts';
+import { REWATCH_FRAME_PIXELS, smartResize } from '../src/lib/preprocess/smart-resize.ts';
+import { planFrames } from '../src/lib/preprocess/video-sampling.ts';
 import { decodePlannedFrames } from './ffmpeg-frames.ts';
 
 beforeAll(async () => {

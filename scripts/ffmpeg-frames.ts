@@ -1,12 +1,12 @@
 /**
  * The frames worker's job done with native ffmpeg, for Node: probe a video file, plan its frames as
- * qwen-vl-utils would (src/lib/video-sampling.ts), decode exactly the planned frame indices in one pass,
+ * qwen-vl-utils would (src/lib/preprocess/video-sampling.ts), decode exactly the planned frame indices in one pass,
  * and resize each upright frame to the smart_resize size with the same bit-exact resize the app uses.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { resizeRgb } from '../src/lib/image-resize.ts';
-import { smartResize } from '../src/lib/smart-resize.ts';
-import { planFrames, type FramePlan } from '../src/lib/video-sampling.ts';
+import { resizeRgb } from '../src/lib/preprocess/image-resize.ts';
+import { smartResize } from '../src/lib/preprocess/smart-resize.ts';
+import { planFrames, type FramePlan } from '../src/lib/preprocess/video-sampling.ts';
 
 export interface FfmpegFrames {
   /** Seconds. */

@@ -1,12 +1,12 @@
 /**
  * Serves ONNX Runtime Web's WASM runtime from the app itself (never a CDN): copies the files that
- * transformers.js' WebGPU/WASM build loads (src/lib/ort-runtime-files.ts) from
+ * transformers.js' WebGPU/WASM build loads (src/lib/models/ort-runtime-files.ts) from
  * node_modules/onnxruntime-web/dist into public/ort/ (gitignored). As a Vite plugin it runs for dev, build and the test dev server alike.
  */
 import { copyFileSync, existsSync, mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Plugin } from 'vite';
-import { ORT_PUBLIC_DIR, ORT_RUNTIME_FILES } from '../src/lib/ort-runtime-files.ts';
+import { ORT_PUBLIC_DIR, ORT_RUNTIME_FILES } from '../src/lib/models/ort-runtime-files.ts';
 
 /** Copies the runtime files into `<root>/public/ort/` when absent or different in size or age. */
 export function copyOrtAssets(root: string): void {

@@ -5,7 +5,7 @@
  * another origin (no CDN is ever involved).
  */
 /// <reference lib="webworker" />
-import { MODEL_CACHE } from './lib/download-plan.ts';
+import { MODEL_CACHE } from './lib/models/download-plan.ts';
 
 declare const self: ServiceWorkerGlobalScope;
 /** Files of this build, relative to the service worker's URL (prepended at build time). */

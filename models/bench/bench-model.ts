@@ -6,8 +6,8 @@
 import { copyFileSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { convert } from '../converter/convert.ts';
-import type { ModelDtype } from '../../src/lib/model-layout.ts';
-import { REWATCH_FRAME_PIXELS } from '../../src/lib/smart-resize.ts';
+import type { ModelDtype } from '../../src/lib/models/model-layout.ts';
+import { REWATCH_FRAME_PIXELS } from '../../src/lib/preprocess/smart-resize.ts';
 import { PRESETS, type PresetName } from './presets.ts';
 import { writeSyntheticCheckpoint } from './synthetic-checkpoint.ts';
 

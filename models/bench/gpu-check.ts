@@ -11,7 +11,7 @@
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { GRAPHS, isDtype, onnxPath, floatTypeOf, type ModelDtype } from '../../src/lib/model-layout.ts';
+import { GRAPHS, isDtype, onnxPath, floatTypeOf, type ModelDtype } from '../../src/lib/models/model-layout.ts';
 import { LoadedModel } from '../../workers/inference/loaded-model.ts';
 import { nodeBackend } from '../../workers/inference/node-backend.ts';
 import { nodeModelFolder } from '../../workers/inference/node-model-folder.ts';

@@ -17,7 +17,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { isDtype, type ModelDtype } from '../../src/lib/model-layout.ts';
+import { isDtype, type ModelDtype } from '../../src/lib/models/model-layout.ts';
 import { launchChromium, startDevServer } from '../../tests/support/browser.ts';
 import { referenceModelDir, referenceModels, REPO_ROOT } from '../../tests/support/reference.ts';
 import { type BenchOptions, type StageReport } from './infer-stages.ts';

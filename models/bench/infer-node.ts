@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { isDtype } from '../../src/lib/model-layout.ts';
+import { isDtype } from '../../src/lib/models/model-layout.ts';
 import { LoadedModel } from '../../workers/inference/loaded-model.ts';
 import { nodeBackend } from '../../workers/inference/node-backend.ts';
 import { nodeModelFolder } from '../../workers/inference/node-model-folder.ts';

@@ -7,8 +7,8 @@
  * prefilling 12k tokens first. Each stage is reported as soon as it ends, so a run cut short by its time
  * budget still says how far it got.
  */
-import type { ChatRequest } from '../../src/lib/inference-protocol.ts';
-import type { ModelDtype } from '../../src/lib/model-layout.ts';
+import type { ChatRequest } from '../../src/lib/protocol/inference-protocol.ts';
+import type { ModelDtype } from '../../src/lib/models/model-layout.ts';
 import type { LoadedModel } from '../../workers/inference/loaded-model.ts';
 import { askToChat } from '../../workers/inference/rewatch-chat.ts';
 import { ChatSession, Generation } from '../../workers/inference/run-chat.ts';

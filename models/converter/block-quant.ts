@@ -4,7 +4,7 @@
  * w ~= (q - zp) * scale, q in 0..15. Blocks always contain 0 in their range (as ORT's quantizer does), so
  * zero padding past K dequantizes to exactly 0.
  */
-import { f16ToF32 } from '../../src/lib/safetensors.ts';
+import { f16ToF32 } from '../../src/lib/models/safetensors.ts';
 import { floatBytes } from './graph.ts';
 import type { FloatType } from './weights.ts';
 

@@ -7,7 +7,7 @@ import { existsSync, openSync, readSync, closeSync, fstatSync, readFileSync } fr
 import { join } from 'node:path';
 import {
   headerLength, parseHeader, toFloat32, SafetensorsError, DTYPE_BYTES, type SafetensorsHeader, type TensorInfo,
-} from '../../src/lib/safetensors.ts';
+} from '../../src/lib/models/safetensors.ts';
 
 export class CheckpointError extends Error {
   override name = 'CheckpointError';

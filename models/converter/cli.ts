@@ -4,7 +4,7 @@
  */
 import { parseArgs } from 'node:util';
 import { convert } from './convert.ts';
-import { DTYPES } from '../../src/lib/model-layout.ts';
+import { DTYPES } from '../../src/lib/models/model-layout.ts';
 
 const USAGE = `usage: npm run convert -- --in <checkpoint dir> --out <model dir> --dtype <${DTYPES.join('|')}> [--dtype ...] [--attention gqa|sdpa]`;
 

@@ -11,7 +11,7 @@ import { parseConfig, ConfigError, type QwenVLConfig } from './config.ts';
 import { buildDecoder } from './decoder.ts';
 import { buildEmbedTokens } from './embed-tokens.ts';
 import { buildVisionEncoder } from './vision-encoder.ts';
-import { DTYPES, GRAPHS, isDtype, type AttentionKernel } from '../../src/lib/model-layout.ts';
+import { DTYPES, GRAPHS, isDtype, type AttentionKernel } from '../../src/lib/models/model-layout.ts';
 import { DTYPE_PLANS } from './dtypes.ts';
 import type { Graph } from './graph.ts';
 import { writeModel } from './onnx-writer.ts';

@@ -8,7 +8,7 @@
 import { Graph, ONNX_TYPE } from './graph.ts';
 import type { Checkpoint } from './checkpoint.ts';
 import type { QwenVLConfig } from './config.ts';
-import type { AttentionKernel } from '../../src/lib/model-layout.ts';
+import type { AttentionKernel } from '../../src/lib/models/model-layout.ts';
 import { groupQueryAttention, selfAttention, standardAttention } from './attention.ts';
 import { swiGluMlp } from './mlp.ts';
 import { mropeTables } from './mrope.ts';

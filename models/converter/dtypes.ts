@@ -1,7 +1,7 @@
 /**
- * What each output precision (src/lib/model-layout.ts) means for the three graphs the converter builds.
+ * What each output precision (src/lib/models/model-layout.ts) means for the three graphs the converter builds.
  */
-import { DTYPE_SUFFIX, type ModelDtype } from '../../src/lib/model-layout.ts';
+import { DTYPE_SUFFIX, type ModelDtype } from '../../src/lib/models/model-layout.ts';
 import type { FloatType } from './weights.ts';
 
 export interface DtypePlan {

@@ -1,5 +1,5 @@
 /** The embed_tokens graph transformers.js runs first: input_ids [batch, seq] -> inputs_embeds [batch, seq, hidden]. */
-import { tableRowsPerPart } from '../../src/lib/model-layout.ts';
+import { tableRowsPerPart } from '../../src/lib/models/model-layout.ts';
 import { Graph } from './graph.ts';
 import type { Checkpoint } from './checkpoint.ts';
 import type { QwenVLConfig } from './config.ts';
@@ -9,7 +9,7 @@ import { tableWeight, type FloatType } from './weights.ts';
 export interface EmbedTokensOptions {
   /** Type of the table and of inputs_embeds. */
   floatType: FloatType;
-  /** Split threshold (default: src/lib/model-layout.ts MAX_TABLE_PART_BYTES). */
+  /** Split threshold (default: src/lib/models/model-layout.ts MAX_TABLE_PART_BYTES). */
   maxPartBytes?: number;
 }
 

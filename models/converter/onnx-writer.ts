@@ -5,7 +5,7 @@
  * fetches), since protobuf cannot hold more than 2 GB.
  */
 import { join } from 'node:path';
-import { externalDataName } from '../../src/lib/model-layout.ts';
+import { externalDataName } from '../../src/lib/models/model-layout.ts';
 import { onnx, valueInfo, type Graph, type ElemType, type LazyTensor, type TensorProto, ONNX_TYPE } from './graph.ts';
 import type { OutputSink, OutputFile } from './output-sink.ts';
 

@@ -2,9 +2,9 @@
  * The converted model's config.json: the checkpoint's config, plus what transformers.js needs. It reads the
  * decoder's sizes from `text_config` for model_type qwen2_5_vl, which the official (flat) layout lacks,
  * and finds external data files only through `transformers.js_config.use_external_data_format`. The layout
- * marker (src/lib/model-layout.ts) tells the generation loop which attention kernel the decoder uses.
+ * marker (src/lib/models/model-layout.ts) tells the generation loop which attention kernel the decoder uses.
  */
-import { LAYOUT_KEY, type LayoutMarker } from '../../src/lib/model-layout.ts';
+import { LAYOUT_KEY, type LayoutMarker } from '../../src/lib/models/model-layout.ts';
 
 /** Text-model keys of the flat (official) layout that belong in text_config. */
 const TEXT_KEYS = [

@@ -5,7 +5,7 @@
  * when the writer asks for the quantized bytes, once, a slice of rows at a time when it comes from the
  * checkpoint.
  */
-import { f16ToF32 } from '../../src/lib/safetensors.ts';
+import { f16ToF32 } from '../../src/lib/models/safetensors.ts';
 import { onnx, type Graph, type LazyTensor } from './graph.ts';
 import { blockCount, quantizedSizes, quantizeRows, type QuantizedMatrix } from './block-quant.ts';
 import { isCheckpointMatrix, type FloatType } from './weights.ts';

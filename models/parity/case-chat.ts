@@ -6,10 +6,10 @@
  * torchvision resize), so the whole preprocessing can be checked from the raw input.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import type { ChatMessage, ChatRequest, VisualInput } from '../../src/lib/inference-protocol.ts';
-import { resizeRgb } from '../../src/lib/image-resize.ts';
-import { readAll, type TypedTensor } from '../../src/lib/safetensors.ts';
-import { smartResize } from '../../src/lib/smart-resize.ts';
+import type { ChatMessage, ChatRequest, VisualInput } from '../../src/lib/protocol/inference-protocol.ts';
+import { resizeRgb } from '../../src/lib/preprocess/image-resize.ts';
+import { readAll, type TypedTensor } from '../../src/lib/models/safetensors.ts';
+import { smartResize } from '../../src/lib/preprocess/smart-resize.ts';
 
 /** 'resized': the case's resized_frames / resized_image; 'raw': frames / image resized with src/lib. */
 export type CaseFrames = 'resized' | 'raw';

@@ -6,7 +6,7 @@
  * of tolerance (see tolerances.ts).
  */
 import { parseArgs } from 'node:util';
-import { DTYPES, isDtype } from '../../src/lib/model-layout.ts';
+import { DTYPES, isDtype } from '../../src/lib/models/model-layout.ts';
 import { formatReport, runParity } from './parity.ts';
 import { formatInputChecks, runFromFrames } from './from-frames.ts';
 import { loadParityCase } from './reference-case.ts';

@@ -6,7 +6,7 @@
  * delta exactly); then the model runs on the computed inputs and parity.ts compares vision features,
  * logits and the greedy ids with the case.
  */
-import type { ModelDtype } from '../../src/lib/model-layout.ts';
+import type { ModelDtype } from '../../src/lib/models/model-layout.ts';
 import { nodeModelFolder } from '../../workers/inference/node-model-folder.ts';
 import { loadPromptKit } from '../../workers/inference/prompt-kit.ts';
 import { prepareChat } from '../../workers/inference/prepare-chat.ts';

@@ -1,5 +1,5 @@
 /** Runtime-neutral tensors: what the parity pipeline passes between onnxruntime-node and onnxruntime-web sessions. */
-import { f16ToF32 } from '../../src/lib/safetensors.ts';
+import { f16ToF32 } from '../../src/lib/models/safetensors.ts';
 import { floatBytes } from '../converter/graph.ts';
 
 export type HostTensor =

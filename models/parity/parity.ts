@@ -6,10 +6,10 @@
  * (checked against the reference's rule S + j + rope_delta), compared id by id and, for the recorded steps,
  * logit by logit.
  */
-import type { ModelDtype } from '../../src/lib/model-layout.ts';
-import { argmax } from '../../src/lib/token-sampling.ts';
+import type { ModelDtype } from '../../src/lib/models/model-layout.ts';
+import { argmax } from '../../src/lib/generation/token-sampling.ts';
 import { DecoderContext, type SegmentVisual } from '../../workers/inference/decoder-context.ts';
-import { f16ToF32 } from '../../src/lib/safetensors.ts';
+import { f16ToF32 } from '../../src/lib/models/safetensors.ts';
 import type { FloatData } from '../../workers/inference/graph-backend.ts';
 import { LoadedModel } from '../../workers/inference/loaded-model.ts';
 import { nodeModelFolder } from '../../workers/inference/node-model-folder.ts';

@@ -4,7 +4,7 @@
  * images, videos or both, one or several grids each.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { readAll, type TypedTensor } from '../../src/lib/safetensors.ts';
+import { readAll, type TypedTensor } from '../../src/lib/models/safetensors.ts';
 
 export interface VisionInput {
   kind: 'image' | 'video';

@@ -9,7 +9,7 @@
  * Greedy agreement is reported, never required: the random models' top-2 logit gaps (~0.01) are far
  * below 4-bit noise, so one flipped id sends the continuation elsewhere.
  */
-import type { ModelDtype } from '../../src/lib/model-layout.ts';
+import type { ModelDtype } from '../../src/lib/models/model-layout.ts';
 
 export interface Tolerance {
   /** Max-abs bound on vision features and logits (undefined: not checked). */

@@ -1,7 +1,7 @@
 /** How steps and segments are named on screen (trace, timeline, caption), in one place. */
-import { formatTime } from '../lib/timestamps.ts';
-import type { StepKind, TraceStep } from '../lib/trace-parser.ts';
-import type { PlaybackSegment } from '../lib/trace-playback.ts';
+import { formatTime } from '../lib/trace/timestamps.ts';
+import type { StepKind, TraceStep } from '../lib/trace/trace-parser.ts';
+import type { PlaybackSegment } from '../lib/trace/trace-playback.ts';
 
 export const STEP_LABELS: Record<StepKind, string> = {
   reasoning: 'Reasoning',

@@ -3,10 +3,10 @@
  * model's text streamed into the trace by the inference client. One run at a time; Stop and a new video
  * end it cleanly, keeping whatever text it had written.
  */
-import { FramesError } from '../lib/frames-error.ts';
-import type { ExtractProgress } from '../lib/frames-protocol.ts';
-import type { ModelSource, RunProgress } from '../lib/inference-protocol.ts';
-import { catalogEntryOf, runSettings } from '../lib/run-settings.ts';
+import { FramesError } from '../lib/protocol/frames-error.ts';
+import type { ExtractProgress } from '../lib/protocol/frames-protocol.ts';
+import type { ModelSource, RunProgress } from '../lib/protocol/inference-protocol.ts';
+import { catalogEntryOf, runSettings } from '../lib/generation/run-settings.ts';
 import type { FramesClient } from './frames-client.ts';
 import type { InferenceClient } from './inference-client.svelte.ts';
 import type { TraceState } from './trace.svelte.ts';

@@ -1,8 +1,8 @@
 /**
  * Probes this browser's WebGPU adapter once (on the page, before any model is loaded) and keeps the
- * report the capability panel renders and src/lib/capability.ts judges.
+ * report the capability panel renders and src/lib/models/capability.ts judges.
  */
-import type { GpuReport } from '../lib/capability.ts';
+import type { GpuReport } from '../lib/models/capability.ts';
 
 /** The slice of WebGPU read here (TypeScript's DOM library has no WebGPU types). */
 interface ProbedAdapter {

@@ -1,11 +1,11 @@
 /**
- * Model downloads and the cached-models list, as Svelte state. The work is src/lib/model-download.ts; this
+ * Model downloads and the cached-models list, as Svelte state. The work is src/io/model-download.ts; this
  * class keeps what the panel renders: per-file and total bytes, the byte rate, the error, the cached list.
  * One download at a time; a newer request cancels the older one.
  */
-import { byteRate, type CachedModel } from '../lib/download-plan.ts';
-import { deleteCachedModel, listCachedModels } from '../lib/model-cache.ts';
-import { DownloadError, downloadModel, type DownloadRequest, type FileProgress } from '../lib/model-download.ts';
+import { byteRate, type CachedModel } from '../lib/models/download-plan.ts';
+import { deleteCachedModel, listCachedModels } from '../io/model-cache.ts';
+import { DownloadError, downloadModel, type DownloadRequest, type FileProgress } from '../io/model-download.ts';
 
 /** How often byte counts reach the UI: every chunk would re-render thousands of times per second. */
 const PUBLISH_EVERY_MS = 100;

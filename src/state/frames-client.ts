@@ -4,8 +4,8 @@
  * with kind 'cancelled' and whose progress stops being reported).
  */
 import { proxy, wrap, type Remote } from 'comlink';
-import { FramesError } from '../lib/frames-error.ts';
-import type { ExtractedFrames, ExtractOptions, ExtractProgress, FramesApi, FramesOutcome, VideoInfo } from '../lib/frames-protocol.ts';
+import { FramesError } from '../lib/protocol/frames-error.ts';
+import type { ExtractedFrames, ExtractOptions, ExtractProgress, FramesApi, FramesOutcome, VideoInfo } from '../lib/protocol/frames-protocol.ts';
 
 function unwrap<T>(outcome: FramesOutcome<T>): T {
   if (!outcome.ok) throw FramesError.fromFailure(outcome);

@@ -16,8 +16,8 @@ import type {
   LoadResult,
   ModelSource,
   RunProgress,
-} from '../lib/inference-protocol.ts';
-import { InferenceError, installInferenceErrorTransfer } from '../lib/inference-error.ts';
+} from '../lib/protocol/inference-protocol.ts';
+import { InferenceError, installInferenceErrorTransfer } from '../lib/protocol/inference-error.ts';
 
 export type InferenceStatus = 'idle' | 'loading' | 'ready' | 'generating' | 'error';
 

@@ -5,18 +5,18 @@
  * is the converted ReWatch-R1 when the server has it (npm start serves models/), otherwise the panel says how
  * to get it.
  */
-import type { CachedModel } from '../lib/download-plan.ts';
-import { sourceFolderUrl } from '../lib/download-plan.ts';
-import { adapterFactsOf, assessCapability, chooseDtype, wasmDtype, type CapabilityVerdict } from '../lib/capability.ts';
-import { pickDevice, WASM_MEMORY_LIMIT } from '../lib/device-policy.ts';
-import type { DeviceChoice, ModelDtype, ModelSource } from '../lib/inference-protocol.ts';
-import { CATALOG, catalogEntry, weightBytes, type CatalogEntry, type CatalogSource } from '../lib/model-catalog.ts';
-import { findCachedModel } from '../lib/model-cache.ts';
-import { registerServiceWorker } from '../lib/offline.ts';
-import type { FolderFile } from '../lib/dropped-folder.ts';
-import { isHtml } from '../lib/model-download.ts';
-import { GRAPHS, onnxPath } from '../lib/model-layout.ts';
-import { completeDtypes, pickedFolder, type PickedFolder } from '../lib/picked-folder.ts';
+import type { CachedModel } from '../lib/models/download-plan.ts';
+import { sourceFolderUrl } from '../lib/models/download-plan.ts';
+import { adapterFactsOf, assessCapability, chooseDtype, wasmDtype, type CapabilityVerdict } from '../lib/models/capability.ts';
+import { pickDevice, WASM_MEMORY_LIMIT } from '../lib/models/device-policy.ts';
+import type { DeviceChoice, ModelDtype, ModelSource } from '../lib/protocol/inference-protocol.ts';
+import { CATALOG, catalogEntry, weightBytes, type CatalogEntry, type CatalogSource } from '../lib/models/model-catalog.ts';
+import { findCachedModel } from '../io/model-cache.ts';
+import { registerServiceWorker } from '../io/offline.ts';
+import type { FolderFile } from '../io/dropped-folder.ts';
+import { isHtml } from '../io/model-download.ts';
+import { GRAPHS, onnxPath } from '../lib/models/model-layout.ts';
+import { completeDtypes, pickedFolder, type PickedFolder } from '../lib/models/picked-folder.ts';
 import { CapabilityState } from './capability.svelte.ts';
 import { DownloadsState } from './downloads.svelte.ts';
 import type { InferenceClient } from './inference-client.svelte.ts';

@@ -3,9 +3,9 @@
  * import/export, and the message shown when something goes wrong. Components render this and call its
  * methods; they hold no state of their own beyond what is being typed.
  */
-import { checkImportSize, exportFileName, importTrace, toTraceJson, toWebVtt, TraceImportError } from '../lib/trace-export.ts';
-import { stepColors } from '../lib/step-colors.ts';
-import { planPlayback } from '../lib/trace-playback.ts';
+import { checkImportSize, exportFileName, importTrace, toTraceJson, toWebVtt, TraceImportError } from '../lib/trace/trace-export.ts';
+import { stepColors } from '../lib/trace/step-colors.ts';
+import { planPlayback } from '../lib/trace/trace-playback.ts';
 import { AskRun } from './ask-run.svelte.ts';
 import type { FramesClient } from './frames-client.ts';
 import type { InferenceClient } from './inference-client.svelte.ts';

@@ -2,7 +2,7 @@
  * "Play trace": walks the playback plan segment by segment on the player (seek, play the cited range,
  * caption it with the step's observation, move on), with pause/resume and previous/next.
  */
-import type { PlaybackSegment } from '../lib/trace-playback.ts';
+import type { PlaybackSegment } from '../lib/trace/trace-playback.ts';
 import type { PlayerState } from './player.svelte.ts';
 
 export class TracePlaybackState {

@@ -3,8 +3,8 @@
  * settings, timings). Either live (following the text a run is streaming, parsed incrementally) or fixed
  * (a finished run, an import).
  */
-import type { ImportedTrace, TraceMeta, TraceTimings } from '../lib/trace-export.ts';
-import { parseTrace, TraceParser, type TraceStep } from '../lib/trace-parser.ts';
+import type { ImportedTrace, TraceMeta, TraceTimings } from '../lib/trace/trace-export.ts';
+import { parseTrace, TraceParser, type TraceStep } from '../lib/trace/trace-parser.ts';
 
 export type TraceOrigin = 'run' | 'import';
 

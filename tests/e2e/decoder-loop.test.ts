@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import makeModelFixtures, { MODEL_FIXTURES_URL } from '../../scripts/fixtures/models.ts';
 import { loadCaseChat } from '../../models/parity/case-chat.ts';
-import type { ChatRequest } from '../../src/lib/inference-protocol.ts';
+import type { ChatRequest } from '../../src/lib/protocol/inference-protocol.ts';
 import type { KvProbe } from '../pages/decoder-loop.worker.ts';
 import { allReferenceCases, REFERENCE_ROOT } from '../support/reference.ts';
 import { openTestPage, type Page, type TestPage } from '../support/browser.ts';

@@ -5,9 +5,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import makeVideos, { BAD_VIDEOS, GOOD_VIDEOS, VIDEO_FIXTURES_URL, type GoodVideo } from '../../scripts/fixtures/videos.ts';
-import type { ExtractOptions, FrameResize } from '../../src/lib/frames-protocol.ts';
-import { REWATCH_FRAME_PIXELS, smartResize } from '../../src/lib/smart-resize.ts';
-import { planFrames } from '../../src/lib/video-sampling.ts';
+import type { ExtractOptions, FrameResize } from '../../src/lib/protocol/frames-protocol.ts';
+import { REWATCH_FRAME_PIXELS, smartResize } from '../../src/lib/preprocess/smart-resize.ts';
+import { planFrames } from '../../src/lib/preprocess/video-sampling.ts';
 import { openTestPage, type Page, type TestPage } from '../support/browser.ts';
 
 const REWATCH: ExtractOptions = { fps: 2, maxFrames: 192, minPixels: REWATCH_FRAME_PIXELS, maxPixels: REWATCH_FRAME_PIXELS };

@@ -15,8 +15,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import makeModelFixtures, { MODEL_FIXTURES_URL, modelFixtureDir } from '../../scripts/fixtures/models.ts';
 import { onnx } from '../../models/converter/graph.ts';
-import { planFiles } from '../../src/lib/download-plan.ts';
-import type { ModelDtype } from '../../src/lib/inference-protocol.ts';
+import { planFiles } from '../../src/lib/models/download-plan.ts';
+import type { ModelDtype } from '../../src/lib/protocol/inference-protocol.ts';
 import { collectConsole, launchChromium, startDevServer, type LaunchedBrowser, type Page } from '../support/browser.ts';
 import { TINY_ID, selectEntry, settledStatus } from '../support/model-panel.ts';
 

@@ -4,7 +4,7 @@
  * WASM runtime from the app's /ort/), and greedily continues an image prompt.
  */
 import { AutoProcessor, env, Qwen2_5_VLForConditionalGeneration, RawImage, Tensor } from '@huggingface/transformers';
-import { ORT_PUBLIC_DIR, ORT_RUNTIME_FILES } from '../../src/lib/ort-runtime-files.ts';
+import { ORT_PUBLIC_DIR, ORT_RUNTIME_FILES } from '../../src/lib/models/ort-runtime-files.ts';
 
 env.allowRemoteModels = false;
 env.allowLocalModels = true;

@@ -5,8 +5,8 @@
  */
 import { expose } from 'comlink';
 import * as ort from 'onnxruntime-web/webgpu';
-import type { ChatRequest, ModelSource } from '../../src/lib/inference-protocol.ts';
-import type { ModelDtype } from '../../src/lib/model-layout.ts';
+import type { ChatRequest, ModelSource } from '../../src/lib/protocol/inference-protocol.ts';
+import type { ModelDtype } from '../../src/lib/models/model-layout.ts';
 import { runStages, type BenchOptions, type StageReport } from '../../models/bench/infer-stages.ts';
 import { DecoderContext } from '../../workers/inference/decoder-context.ts';
 import { LoadedModel } from '../../workers/inference/loaded-model.ts';

@@ -5,7 +5,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { readAll, type TypedTensor } from '../../src/lib/safetensors.ts';
+import { readAll, type TypedTensor } from '../../src/lib/models/safetensors.ts';
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export const REFERENCE_ROOT = resolve(process.env.REWATCH_REFERENCE ?? join(REPO_ROOT, '../shared/reference'));

@@ -2,7 +2,7 @@
  * Turns whatever mediabunny or WebCodecs threw into a FramesError with the right kind.
  */
 import { UnsupportedInputFormatError } from 'mediabunny';
-import { FramesError } from '../../src/lib/frames-error.ts';
+import { FramesError } from '../../src/lib/protocol/frames-error.ts';
 
 export function classifyReadError(error: unknown): FramesError {
   if (error instanceof FramesError) return error;

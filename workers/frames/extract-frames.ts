@@ -6,10 +6,10 @@
  * most a few copies wait for conversion.
  */
 import { EncodedPacketSink, VideoSampleSink, type InputVideoTrack, type VideoSample } from 'mediabunny';
-import { FramesError } from '../../src/lib/frames-error.ts';
-import type { ExtractedFrames, ExtractOptions, ExtractProgress } from '../../src/lib/frames-protocol.ts';
-import { smartResize } from '../../src/lib/smart-resize.ts';
-import { planFrames } from '../../src/lib/video-sampling.ts';
+import { FramesError } from '../../src/lib/protocol/frames-error.ts';
+import type { ExtractedFrames, ExtractOptions, ExtractProgress } from '../../src/lib/protocol/frames-protocol.ts';
+import { smartResize } from '../../src/lib/preprocess/smart-resize.ts';
+import { planFrames } from '../../src/lib/preprocess/video-sampling.ts';
 import { classifyReadError } from './classify-error.ts';
 import type { ConvertPool } from './convert-pool.ts';
 import { frameToRgb } from './frame-to-rgb.ts';

@@ -1,12 +1,12 @@
 /**
  * Brings one decoded frame to the model's input: upright (rotation and flip applied), RGB uint8
- * [height][width][3], at the smart_resize size. Two ways (see FrameResize in src/lib/frames-protocol.ts); the
+ * [height][width][3], at the smart_resize size. Two ways (see FrameResize in src/lib/protocol/frames-protocol.ts); the
  * benchmark (scripts/bench-frames.ts) measures both. The 'bicubic' way only copies the pixels out of the
  * decoder here and does the CPU work in a pool of helper workers, so decoding never waits for it.
  */
 import type { VideoSample } from 'mediabunny';
-import type { FrameResize } from '../../src/lib/frames-protocol.ts';
-import { resizeRgb } from '../../src/lib/image-resize.ts';
+import type { FrameResize } from '../../src/lib/protocol/frames-protocol.ts';
+import { resizeRgb } from '../../src/lib/preprocess/image-resize.ts';
 import type { ConvertPool } from './convert-pool.ts';
 import { isYuvFormat, yuvToRgb, type YuvFormat, type YuvTables } from './yuv-to-rgb.ts';
 

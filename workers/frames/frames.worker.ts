@@ -4,8 +4,8 @@
  * one call (bad file, cancel) leaves nothing behind, so the worker stays usable.
  */
 import { expose, releaseProxy, transfer, type Remote } from 'comlink';
-import { FramesError } from '../../src/lib/frames-error.ts';
-import type { ExtractedFrames, ExtractOptions, ExtractProgress, FramesApi, FramesOutcome, VideoInfo } from '../../src/lib/frames-protocol.ts';
+import { FramesError } from '../../src/lib/protocol/frames-error.ts';
+import type { ExtractedFrames, ExtractOptions, ExtractProgress, FramesApi, FramesOutcome, VideoInfo } from '../../src/lib/protocol/frames-protocol.ts';
 import { ConvertPool } from './convert-pool.ts';
 import { extractFrames, type FrameCounter } from './extract-frames.ts';
 import { openVideo } from './open-video.ts';

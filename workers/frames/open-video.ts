@@ -4,8 +4,8 @@
  * most a few MiB of the file in memory, so a 2-hour file opens as fast as a short one.
  */
 import { ALL_FORMATS, BlobSource, EncodedPacketSink, Input, type InputVideoTrack } from 'mediabunny';
-import { FramesError } from '../../src/lib/frames-error.ts';
-import type { VideoInfo } from '../../src/lib/frames-protocol.ts';
+import { FramesError } from '../../src/lib/protocol/frames-error.ts';
+import type { VideoInfo } from '../../src/lib/protocol/frames-protocol.ts';
 import { classifyReadError } from './classify-error.ts';
 
 /** An open video: dispose it when done (idempotent). */

@@ -4,7 +4,7 @@
  * extend the cache (identical to one prefill, and stop() is seen between chunks); a decode step is a feed of
  * one token; more prompt (text or vision, with its positions) can be appended after generating.
  */
-import { IO } from '../../src/lib/model-layout.ts';
+import { IO } from '../../src/lib/models/model-layout.ts';
 import type { FloatData, Tensor } from './graph-backend.ts';
 import { KvCache } from './kv-cache.ts';
 import type { LoadedModel } from './loaded-model.ts';

@@ -1,10 +1,10 @@
 /**
- * The worker's side of the device rule (src/lib/device-policy.ts): what this context's WebGPU adapter is,
+ * The worker's side of the device rule (src/lib/models/device-policy.ts): what this context's WebGPU adapter is,
  * and which device a load runs on. A forced 'webgpu' that is not available is an error, not a silent fallback.
  */
-import type { Device, DeviceChoice } from '../../src/lib/inference-protocol.ts';
-import { InferenceError } from '../../src/lib/inference-error.ts';
-import { isSoftwareAdapter, pickDevice, type AdapterFacts } from '../../src/lib/device-policy.ts';
+import type { Device, DeviceChoice } from '../../src/lib/protocol/inference-protocol.ts';
+import { InferenceError } from '../../src/lib/protocol/inference-error.ts';
+import { isSoftwareAdapter, pickDevice, type AdapterFacts } from '../../src/lib/models/device-policy.ts';
 
 export interface DeviceChoiceResult {
   device: Device;

@@ -15,8 +15,8 @@ import type {
   LoadResult,
   ModelSource,
   RunProgress,
-} from '../../src/lib/inference-protocol.ts';
-import { InferenceError } from '../../src/lib/inference-error.ts';
+} from '../../src/lib/protocol/inference-protocol.ts';
+import { InferenceError } from '../../src/lib/protocol/inference-error.ts';
 import { chooseDevice } from './device-choice.ts';
 import { watchDeviceLoss } from './device-loss.ts';
 import { LoadedModel, ModelLayoutError } from './loaded-model.ts';

@@ -4,8 +4,8 @@
  */
 import { expose } from 'comlink';
 import * as ort from 'onnxruntime-web/webgpu';
-import type { InferenceApi } from '../../src/lib/inference-protocol.ts';
-import { installInferenceErrorTransfer } from '../../src/lib/inference-error.ts';
+import type { InferenceApi } from '../../src/lib/protocol/inference-protocol.ts';
+import { installInferenceErrorTransfer } from '../../src/lib/protocol/inference-error.ts';
 import { InferenceService } from './inference-service.ts';
 import { configureOrtWeb } from './ort-web-env.ts';
 

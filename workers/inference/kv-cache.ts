@@ -8,7 +8,7 @@
  * - growing (WASM, whose runs copy every input into the wasm heap; standard-ops graphs, whose Concat makes a
  *   new present): each run's present outputs are the next run's past inputs.
  */
-import { IO } from '../../src/lib/model-layout.ts';
+import { IO } from '../../src/lib/models/model-layout.ts';
 import type { FloatType, GraphBackend, KvStore, Tensor } from './graph-backend.ts';
 import type { DecoderShape } from './model-settings.ts';
 

@@ -4,9 +4,9 @@
  * weights in memory while copying them to the device), and each is checked against the layout the loop needs
  * before its weights are read, so an old or foreign export fails fast with a message naming what to redo.
  */
-import { MAX_VISION_PATCHES_PER_CHUNK } from '../../src/lib/generation-defaults.ts';
-import { externalDataChunks, externalDataNames, GRAPHS, IO, missingNames, onnxPath, type GraphName, type ModelDtype } from '../../src/lib/model-layout.ts';
-import type { Patches } from '../../src/lib/patchify.ts';
+import { MAX_VISION_PATCHES_PER_CHUNK } from '../../src/lib/generation/generation-defaults.ts';
+import { externalDataChunks, externalDataNames, GRAPHS, IO, missingNames, onnxPath, type GraphName, type ModelDtype } from '../../src/lib/models/model-layout.ts';
+import type { Patches } from '../../src/lib/preprocess/patchify.ts';
 import { floatData, type FloatData, type GraphBackend, type InferenceSession } from './graph-backend.ts';
 import type { ModelFolder } from './model-folder.ts';
 import type { ModelSettings } from './model-settings.ts';

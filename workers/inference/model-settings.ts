@@ -3,7 +3,7 @@
  * preprocessor_config.json and generation_config.json: the decoder's KV cache shape, the preprocessor's
  * patch settings, the vision token ids, the tokens that end an answer and the decoder's attention kernel.
  */
-import { layoutMarker, type AttentionKernel } from '../../src/lib/model-layout.ts';
+import { layoutMarker, type AttentionKernel } from '../../src/lib/models/model-layout.ts';
 
 /** What preprocessing and M-RoPE need to know about the checkpoint. */
 export interface VisionSettings {

@@ -5,7 +5,7 @@
  * its own worker here and the page's thread is mostly idle while it does.
  */
 import type * as Ort from 'onnxruntime-web';
-import { ORT_PUBLIC_DIR, ORT_RUNTIME_FILES } from '../../src/lib/ort-runtime-files.ts';
+import { ORT_PUBLIC_DIR, ORT_RUNTIME_FILES } from '../../src/lib/models/ort-runtime-files.ts';
 
 /** At most this many: past it, threads contend for memory bandwidth more than they add compute. */
 const MAX_WASM_THREADS = 8;

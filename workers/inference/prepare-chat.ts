@@ -3,11 +3,11 @@
  * pads expanded, each visual's patches and grid, and the M-RoPE position ids with Qwen2.5-VL's absolute-time
  * scaling. All of it comes from src/lib, so it matches the reference processor exactly.
  */
-import type { ChatRequest, VisualInput } from '../../src/lib/inference-protocol.ts';
-import { renderChatTemplate } from '../../src/lib/chat-template.ts';
-import { patchify, type Patches, type PatchifyOptions } from '../../src/lib/patchify.ts';
-import { ropeIndex } from '../../src/lib/rope-index.ts';
-import { expandVisionPadIds, visionTokenCount } from '../../src/lib/vision-tokens.ts';
+import type { ChatRequest, VisualInput } from '../../src/lib/protocol/inference-protocol.ts';
+import { renderChatTemplate } from '../../src/lib/generation/chat-template.ts';
+import { patchify, type Patches, type PatchifyOptions } from '../../src/lib/preprocess/patchify.ts';
+import { ropeIndex } from '../../src/lib/preprocess/rope-index.ts';
+import { expandVisionPadIds, visionTokenCount } from '../../src/lib/preprocess/vision-tokens.ts';
 import type { VisionSettings } from './model-settings.ts';
 import type { PromptKit } from './prompt-kit.ts';
 

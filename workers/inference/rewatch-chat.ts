@@ -1,6 +1,6 @@
 /** A ReWatch question about a video, as a chat prompt: ReWatch's system prompt and message layout. */
-import type { AskRequest, ChatRequest } from '../../src/lib/inference-protocol.ts';
-import { buildReWatchMessages } from '../../src/lib/rewatch-prompt.ts';
+import type { AskRequest, ChatRequest } from '../../src/lib/protocol/inference-protocol.ts';
+import { buildReWatchMessages } from '../../src/lib/generation/rewatch-prompt.ts';
 
 /** @throws TypeError on a request that cannot make a prompt (no frames, bad duration). */
 export function askToChat(request: AskRequest): ChatRequest {

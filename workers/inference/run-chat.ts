@@ -5,13 +5,13 @@
  * clips) can be appended between two tokens and generation goes on from the same cache. runChat is the plain
  * loop over it that the app's worker, `npm run ask`, parity and the benchmarks all use.
  */
-import { contentHash } from '../../src/lib/content-hash.ts';
-import { DEFAULT_MAX_NEW_TOKENS, DEFAULT_PREFILL_CHUNK } from '../../src/lib/generation-defaults.ts';
-import type { AskResult, AskStats, ChatRequest, RunProgress, VisualInput } from '../../src/lib/inference-protocol.ts';
-import { InferenceError } from '../../src/lib/inference-error.ts';
-import { sampleToken } from '../../src/lib/token-sampling.ts';
-import { TokenTextStream } from '../../src/lib/token-text-stream.ts';
-import { visionTokenCount } from '../../src/lib/vision-tokens.ts';
+import { contentHash } from '../../src/lib/preprocess/content-hash.ts';
+import { DEFAULT_MAX_NEW_TOKENS, DEFAULT_PREFILL_CHUNK } from '../../src/lib/generation/generation-defaults.ts';
+import type { AskResult, AskStats, ChatRequest, RunProgress, VisualInput } from '../../src/lib/protocol/inference-protocol.ts';
+import { InferenceError } from '../../src/lib/protocol/inference-error.ts';
+import { sampleToken } from '../../src/lib/generation/token-sampling.ts';
+import { TokenTextStream } from '../../src/lib/generation/token-text-stream.ts';
+import { visionTokenCount } from '../../src/lib/preprocess/vision-tokens.ts';
 import { DecoderContext, reusablePrefix, type Segment, type SegmentVisual, type TokenIdentity } from './decoder-context.ts';
 import type { FloatData } from './graph-backend.ts';
 import type { LoadedModel } from './loaded-model.ts';

@@ -1,16 +1,16 @@
 /**
  * A ModelSource as a ModelFolder inside the inference worker:
  * - `files` (a folder picked from disk): read from the picked Blobs; no request leaves the worker.
- * - `url` / `hub`: a file the app downloaded (src/lib/model-cache.ts) is read from the Cache API; anything else
+ * - `url` / `hub`: a file the app downloaded (src/io/model-cache.ts) is read from the Cache API; anything else
  *   from the network, and when the network fails for a folder the app downloaded, the file counts as absent
  *   (an optional file), so a downloaded model loads offline.
  * Large files (external weights) are read lazily (lazy-bytes.ts): from the Blob, or with range requests
  * when the server answers them. From a server that does not, a file is first streamed to disk (a staging cache,
  * emptied once the graphs are open) and read lazily from there, so no path holds gigabytes in memory.
  */
-import type { ModelSource } from '../../src/lib/inference-protocol.ts';
-import { cachedFile, listCachedModels } from '../../src/lib/model-cache.ts';
-import { countedResponse } from '../../src/lib/model-download.ts';
+import type { ModelSource } from '../../src/lib/protocol/inference-protocol.ts';
+import { cachedFile, listCachedModels } from '../../src/io/model-cache.ts';
+import { countedResponse } from '../../src/io/model-download.ts';
 import { lazyBlobBytes, lazyRangeBytes } from './lazy-bytes.ts';
 import type { ModelFolder } from './model-folder.ts';
 

@@ -2,9 +2,9 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { AutoTokenizer, env, type PreTrainedTokenizer } from '@huggingface/transformers';
 import { describe, expect, it } from 'vitest';
-import { allReferenceCases, loadReferenceCase, referenceModelDir, type ReferenceCase } from '../../tests/support/reference.ts';
+import { allReferenceCases, loadReferenceCase, referenceModelDir, type ReferenceCase } from '../../../tests/support/reference.ts';
 import { renderChatTemplate } from './chat-template.ts';
-import { expandVisionPadIds, expandVisionPads, type Grid } from './vision-tokens.ts';
+import { expandVisionPadIds, expandVisionPads, type Grid } from '../preprocess/vision-tokens.ts';
 
 function templates(model: string): Record<string, string> {
   const dir = referenceModelDir(model);

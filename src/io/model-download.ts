@@ -6,9 +6,9 @@
  */
 import {
   MAX_ATTEMPTS, backoffMs, checkQuota, modelKey, planFiles, type CachedModel, type PlannedFile,
-} from './download-plan.ts';
-import type { ModelDtype } from './inference-protocol.ts';
-import { formatBytes } from './model-catalog.ts';
+} from '../lib/models/download-plan.ts';
+import type { ModelDtype } from '../lib/protocol/inference-protocol.ts';
+import { formatBytes } from '../lib/models/model-catalog.ts';
 import { cachedFile, dropFile, saveCachedModel, storeFile } from './model-cache.ts';
 
 export interface DownloadRequest {

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { allReferenceCases, loadReferenceCase, loadSampling, referenceModelDir, referenceModels, type ReferenceCase } from '../../tests/support/reference.ts';
+import { allReferenceCases, loadReferenceCase, loadSampling, referenceModelDir, referenceModels, type ReferenceCase } from '../../../tests/support/reference.ts';
 import { expandVisionPadIds, expandVisionPads, IMAGE_PAD, VIDEO_PAD, visionTokenCount, type Grid } from './vision-tokens.ts';
 
 function grids(c: ReferenceCase, key: string): Grid[] {

@@ -4,7 +4,7 @@
  * WebGPU emulated on the CPU) is not preferred over WASM, which answered 20x sooner on the same machine,
  * unless the model does not fit WASM's 4 GiB memory. A forced choice is honoured and explained.
  */
-import type { Device, DeviceChoice } from './inference-protocol.ts';
+import type { Device, DeviceChoice } from '../protocol/inference-protocol.ts';
 
 /** What the browser's WebGPU adapter is, as far as the choice is concerned. */
 export interface AdapterFacts {

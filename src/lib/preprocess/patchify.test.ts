@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { allReferenceCases, loadReferenceCase, referenceModelDir, type ReferenceCase } from '../../tests/support/reference.ts';
+import { allReferenceCases, loadReferenceCase, referenceModelDir, type ReferenceCase } from '../../../tests/support/reference.ts';
 import { resizeRgb } from './image-resize.ts';
 import { patchify, QWEN2_5_VL_PATCHIFY, type PatchifyOptions } from './patchify.ts';
 

@@ -106,7 +106,7 @@ describe('exportFileName', () => {
 
 describe('the example trace shipped in public/', () => {
   it('imports, with every cited time inside the 20-second sample video', () => {
-    const source = readFileSync(new URL('../../public/sample-trace.json', import.meta.url), 'utf8');
+    const source = readFileSync(new URL('../../../public/sample-trace.json', import.meta.url), 'utf8');
     const trace = importTrace('sample-trace.json', source);
     expect(trace.video).toEqual({ name: 'sample-video.mp4', duration: 20 });
     expect(trace.steps.at(-1)).toMatchObject({ kind: 'answer', choice: 'B' });

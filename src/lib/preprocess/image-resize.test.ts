@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { allReferenceCases, loadReferenceCase } from '../../tests/support/reference.ts';
+import { allReferenceCases, loadReferenceCase } from '../../../tests/support/reference.ts';
 import { resizeRgb } from './image-resize.ts';
 
 describe('resizeRgb against the processor resize of every case', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { allReferenceCases, loadReferenceCase, loadSampling, referenceModels } from '../../tests/support/reference.ts';
+import { allReferenceCases, loadReferenceCase, loadSampling, referenceModels } from '../../../tests/support/reference.ts';
 import { roundHalfEven, smartResize, type SmartResizeRule } from './smart-resize.ts';
 
 const RULES: Record<string, SmartResizeRule> = { qwen_vl_utils: 'qwen-vl-utils', transformers: 'transformers' };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { loadSampling, referenceModels } from '../../tests/support/reference.ts';
+import { loadSampling, referenceModels } from '../../../tests/support/reference.ts';
 import { linspaceIndices, planFrames } from './video-sampling.ts';
 
 describe('planFrames against sampling.json (qwen-vl-utils)', () => {

@@ -2,8 +2,8 @@
  * The downloaded-models store: MODEL_CACHE in the Cache API, one response per file (keyed by its absolute
  * URL) and one CachedModel record per folder and dtype. Works in pages, workers and the service worker.
  */
-import { MODEL_CACHE, indexUrl, isIndexUrl, type CachedModel } from './download-plan.ts';
-import type { ModelDtype } from './inference-protocol.ts';
+import { MODEL_CACHE, indexUrl, isIndexUrl, type CachedModel } from '../lib/models/download-plan.ts';
+import type { ModelDtype } from '../lib/protocol/inference-protocol.ts';
 
 function openStore(): Promise<Cache> {
   return caches.open(MODEL_CACHE);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { REWATCH_FRAME_PIXELS } from './smart-resize.ts';
+import { REWATCH_FRAME_PIXELS } from '../preprocess/smart-resize.ts';
 import { catalogEntryOf, runSettings } from './run-settings.ts';
 
 const BASE = 'http://localhost:5173/index.html';

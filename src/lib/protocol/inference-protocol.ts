@@ -2,9 +2,9 @@
  * The typed surface of workers/inference (called through comlink). The UI never imports the ML library;
  * it only sees these types.
  */
-import type { ChatMessage } from './chat-template.ts';
+import type { ChatMessage } from '../generation/chat-template.ts';
 import type { ExtractedFrames } from './frames-protocol.ts';
-import type { ModelDtype } from './model-layout.ts';
+import type { ModelDtype } from '../models/model-layout.ts';
 
 export type { ChatMessage };
 
@@ -59,7 +59,7 @@ export interface GenerationOptions {
   temperature?: number;
   topP?: number;
   /**
-   * Prompt tokens per decoder run while prefilling (default DEFAULT_PREFILL_CHUNK, src/lib/generation-defaults.ts);
+   * Prompt tokens per decoder run while prefilling (default DEFAULT_PREFILL_CHUNK, src/lib/generation/generation-defaults.ts);
    * stop() is honoured between two runs.
    */
   prefillChunkTokens?: number;

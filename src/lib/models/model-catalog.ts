@@ -4,9 +4,9 @@
  * Sizes come from the architecture (parameters per block x bits per parameter), so a new entry never carries
  * a hand-typed size that can drift from the files the converter writes.
  */
-import manifest from '../../models/manifest.json';
-import type { ModelSource } from './inference-protocol.ts';
-import { DEFAULT_PREFILL_CHUNK, MAX_VISION_PATCHES_PER_CHUNK } from './generation-defaults.ts';
+import manifest from '../../../models/manifest.json';
+import type { ModelSource } from '../protocol/inference-protocol.ts';
+import { DEFAULT_PREFILL_CHUNK, MAX_VISION_PATCHES_PER_CHUNK } from '../generation/generation-defaults.ts';
 import { floatTypeOf, tableRowsPerPart, type ModelDtype } from './model-layout.ts';
 
 export interface TextArchitecture {

@@ -3,10 +3,10 @@
  * catalog (ReWatch-R1: 2 fps, at most 192 frames, 128 visual tokens per two frames, 2,048 new tokens);
  * a model folder that is not in the catalog (picked from disk) is taken to be ReWatch-R1.
  */
-import { sourceFolderUrl } from './download-plan.ts';
-import type { ExtractOptions } from './frames-protocol.ts';
-import type { GenerationOptions, ModelSource } from './inference-protocol.ts';
-import { CATALOG, catalogEntry, type CatalogEntry } from './model-catalog.ts';
+import { sourceFolderUrl } from '../models/download-plan.ts';
+import type { ExtractOptions } from '../protocol/frames-protocol.ts';
+import type { GenerationOptions, ModelSource } from '../protocol/inference-protocol.ts';
+import { CATALOG, catalogEntry, type CatalogEntry } from '../models/model-catalog.ts';
 
 /** ReWatch-R1's sampling rate (its README). */
 export const SAMPLE_FPS = 2;

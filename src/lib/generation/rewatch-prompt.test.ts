@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { referenceModelDir, referenceModels } from '../../tests/support/reference.ts';
+import { referenceModelDir, referenceModels } from '../../../tests/support/reference.ts';
 import { renderChatTemplate } from './chat-template.ts';
 import { buildReWatchMessages, formatDuration, formatTimestamp, REWATCH_SYSTEM_PROMPT } from './rewatch-prompt.ts';
 

@@ -4,7 +4,7 @@
  * quota can hold them, how long to wait before retrying, and the byte rate. The Cache API work itself is in
  * src/state/downloads.svelte.ts; the inference worker and the service worker read the same cache.
  */
-import type { ModelDtype } from './inference-protocol.ts';
+import type { ModelDtype } from '../protocol/inference-protocol.ts';
 import type { CatalogSource } from './model-catalog.ts';
 import { GRAPHS, onnxPath } from './model-layout.ts';
 

@@ -1,8 +1,8 @@
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { modelFixtureDir } from '../../scripts/fixtures/models.ts';
-import { onnx } from '../../models/converter/graph.ts';
+import { modelFixtureDir } from '../../../scripts/fixtures/models.ts';
+import { onnx } from '../../../models/converter/graph.ts';
 import { CATALOG, catalogEntry, formatBytes, largestWeightTensor, memoryEstimate, parameterCounts, weightBytes } from './model-catalog.ts';
 import { GRAPHS, onnxPath } from './model-layout.ts';
 

@@ -5,7 +5,7 @@
  * with what is known (per-buffer limits, system RAM) and the verdict says when it cannot be known.
  */
 import { isSoftwareAdapter, pickDevice, WASM_MEMORY_LIMIT, type AdapterFacts } from './device-policy.ts';
-import type { Device, DeviceChoice, ModelDtype } from './inference-protocol.ts';
+import type { Device, DeviceChoice, ModelDtype } from '../protocol/inference-protocol.ts';
 import { DTYPE_FEATURES, memoryEstimate, formatBytes, type CatalogEntry, type MemoryEstimate } from './model-catalog.ts';
 
 /** What the browser told us; plain data so it can be probed anywhere and tested without a GPU. */

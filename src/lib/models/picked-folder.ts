@@ -2,7 +2,7 @@
  * A converted model folder the user picked (folder input or drop): checks it is one, and turns it into a
  * `files` ModelSource with paths relative to the folder root, plus the dtype to load from the graphs it has.
  */
-import type { ModelDtype, ModelSource } from './inference-protocol.ts';
+import type { ModelDtype, ModelSource } from '../protocol/inference-protocol.ts';
 import { chooseDtype } from './capability.ts';
 import { GRAPHS, onnxPath } from './model-layout.ts';
 

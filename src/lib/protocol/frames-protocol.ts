@@ -24,7 +24,7 @@ export interface VideoInfo {
 /**
  * How a decoded frame is brought to the smart_resize size.
  * - 'bicubic' (the default): the frame is converted to full-size RGB as ffmpeg would (the stream's matrix,
- *   BT.601 when untagged), then resized with antialiased bicubic on the CPU (src/lib/image-resize.ts): the
+ *   BT.601 when untagged), then resized with antialiased bicubic on the CPU (src/lib/preprocess/image-resize.ts): the
  *   pipeline ReWatch-R1 was trained with (decord/PyAV + torchvision, via qwen-vl-utils). Measured by
  *   `npm run bench:frames` on 192 frames of a 1280x720 H.264 file against ffmpeg's frames resized the
  *   training way: at most 4 uint8 levels apart, mean 0.46, 7.9% of values more than 1 level apart.
@@ -60,7 +60,7 @@ export interface ExtractedFrames {
    * last frame that starts at or before its planned time.
    */
   timestamps: number[];
-  /** The planned sample times the frames were chosen for, seconds (src/lib/video-sampling.ts). */
+  /** The planned sample times the frames were chosen for, seconds (src/lib/preprocess/video-sampling.ts). */
   plannedTimes: number[];
   /** The plan's effective sampling rate and seconds per temporal grid step (for the model's time positions). */
   sampleFps: number;

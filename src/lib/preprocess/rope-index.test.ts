@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { allReferenceCases, loadReferenceCase, loadSampling, referenceModelDir, referenceModels, type ReferenceCase } from '../../tests/support/reference.ts';
+import { allReferenceCases, loadReferenceCase, loadSampling, referenceModelDir, referenceModels, type ReferenceCase } from '../../../tests/support/reference.ts';
 import { decodePositions, ropeIndex, temporalStep, type RopeIndexOptions } from './rope-index.ts';
 import type { Grid } from './vision-tokens.ts';
 
