@@ -6,10 +6,11 @@
  * torchvision resize), so the whole preprocessing can be checked from the raw input.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import type { ChatMessage, ChatRequest, VisualInput } from '../../src/lib/protocol/inference-protocol.ts';
+import type { ChatRequest, VisualInput } from '../../src/lib/protocol/inference-protocol.ts';
 import { resizeRgb } from '../../src/lib/preprocess/image-resize.ts';
 import { readAll, type TypedTensor } from '../../src/lib/models/safetensors.ts';
 import { smartResize } from '../../src/lib/preprocess/smart-resize.ts';
+import type { ReferenceCaseMeta } from './reference-case.ts';
 
 /** 'resized': the case's resized_frames / resized_image; 'raw': frames / image resized with src/lib. */
 export type CaseFrames = 'resized' | 'raw';
@@ -20,7 +21,7 @@ export interface CaseChat {
   /** The case's greedy continuation. */
   expectedIds: number[];
   /** The case's .json, for callers that check more. */
-  meta: Record<string, any>;
+  meta: ReferenceCaseMeta;
   tensors: Map<string, TypedTensor>;
 }
 
@@ -39,7 +40,7 @@ function tensorOf(tensors: Map<string, TypedTensor>, key: string, where: string)
 }
 
 /** The processor's resize of raw frames (transformers' smart_resize rule, the case's pixel budget). */
-function resizeRaw(frames: Uint8Array[], height: number, width: number, settings: Record<string, any>): { frames: Uint8Array[]; height: number; width: number } {
+function resizeRaw(frames: Uint8Array[], height: number, width: number, settings: ReferenceCaseMeta['processor_settings']): { frames: Uint8Array[]; height: number; width: number } {
   const size = smartResize(height, width, {
     factor: settings.patch_size * settings.merge_size,
     minPixels: settings.min_pixels,
@@ -57,7 +58,7 @@ export function isReferenceCase(path: string): boolean {
 
 export function loadCaseChat(path: string, source: CaseFrames): CaseChat {
   const base = path.replace(/\.(json|safetensors)$/, '');
-  const meta = JSON.parse(readFileSync(`${base}.json`, 'utf8'));
+  const meta: ReferenceCaseMeta = JSON.parse(readFileSync(`${base}.json`, 'utf8'));
   const tensors = readAll(new Uint8Array(readFileSync(`${base}.safetensors`)), `${base}.safetensors`);
   const settings = meta.processor_settings;
   const pick = (resizedKey: string, rawKey: string) => {
@@ -69,7 +70,7 @@ export function loadCaseChat(path: string, source: CaseFrames): CaseChat {
     return source === 'resized' ? split : resizeRaw(split.frames, split.height, split.width, settings);
   };
 
-  const messages = meta.messages as ChatMessage[];
+  const messages = meta.messages;
   const order = messages.flatMap((m) => (typeof m.content === 'string' ? [] : m.content.filter((p) => p.type !== 'text').map((p) => p.type)));
   const visuals: VisualInput[] = order.map((kind) => {
     if (kind === 'image') {

@@ -4,7 +4,25 @@
  * images, videos or both, one or several grids each.
  */
 import { existsSync, readFileSync } from 'node:fs';
+import type { ChatMessage } from '../../src/lib/generation/chat-template.ts';
 import { readAll, type TypedTensor } from '../../src/lib/models/safetensors.ts';
+
+/** The case's .json: what the tests read of it (the oracle writes more: checks, tensor shapes, ...). */
+export interface ReferenceCaseMeta {
+  case: string;
+  kind: string;
+  messages: ChatMessage[];
+  prompt_text: string;
+  processor_call: { fps?: number };
+  processor_settings: { min_pixels: number; max_pixels: number; patch_size: number; temporal_patch_size: number; merge_size: number };
+  /** One count for a single-modality case, or one per modality. */
+  num_vision_tokens: number | Record<string, number>;
+  seq_len: number;
+  rope_deltas: number;
+  generated_ids: number[];
+  /** Mixed cases: where the video's frames come from. */
+  video?: Record<string, unknown>;
+}
 
 export interface VisionInput {
   kind: 'image' | 'video';

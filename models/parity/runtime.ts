@@ -10,6 +10,8 @@ import type { GraphBackend } from '../../workers/inference/graph-backend.ts';
 import { nodeBackend } from '../../workers/inference/node-backend.ts';
 import { webBackend } from '../../workers/inference/web-backend.ts';
 import type { HostTensor } from './host-tensor.ts';
+import type * as OrtNode from 'onnxruntime-node';
+import type * as OrtWeb from 'onnxruntime-web';
 
 export const RUNTIMES = ['node', 'wasm'] as const;
 export type RuntimeName = (typeof RUNTIMES)[number];
@@ -20,7 +22,7 @@ export interface GraphSession {
   release(): Promise<void>;
 }
 
-type Ort = typeof import('onnxruntime-node');
+type Ort = typeof OrtNode;
 
 async function loadRuntime(name: RuntimeName): Promise<Ort> {
   if (name === 'node') return (await import('onnxruntime-node')).default ?? (await import('onnxruntime-node'));
@@ -61,5 +63,5 @@ export async function openSession(runtime: RuntimeName, path: string): Promise<G
 /** The generation loop's backend on `runtime`. */
 export async function backendFor(runtime: RuntimeName): Promise<GraphBackend> {
   if (runtime === 'node') return nodeBackend('cpu');
-  return webBackend((await loadRuntime('wasm')) as unknown as typeof import('onnxruntime-web'), 'wasm');
+  return webBackend((await loadRuntime('wasm')) as unknown as typeof OrtWeb, 'wasm');
 }

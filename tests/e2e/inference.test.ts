@@ -79,7 +79,8 @@ async function expectReferenceIds(c: CaseChat, model: string, device: Device): P
   expect(result.tokenIds).toEqual(c.expectedIds);
   expect(result.stopped).toBe(false);
   expect(result.stats.promptTokens).toBe(c.meta.seq_len);
-  expect(result.stats.visualTokens).toBe(c.request.visuals.length > 1 ? c.meta.num_vision_tokens.image + c.meta.num_vision_tokens.video : c.meta.num_vision_tokens);
+  const visionTokens = c.meta.num_vision_tokens;
+  expect(result.stats.visualTokens).toBe(typeof visionTokens === 'number' ? visionTokens : visionTokens.image + visionTokens.video);
   expect(result.stats.generatedTokens).toBe(c.expectedIds.length);
   expect(result.stats.ttftMs).toBeGreaterThan(0);
   expect(result.stats.tokensPerSecond).toBeGreaterThan(0);

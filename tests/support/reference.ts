@@ -5,6 +5,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { ReferenceCaseMeta } from '../../models/parity/reference-case.ts';
 import { readAll, type TypedTensor } from '../../src/lib/models/safetensors.ts';
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -36,8 +37,7 @@ export function allReferenceCases(): { model: string; name: string }[] {
 export interface ReferenceCase {
   model: string;
   name: string;
-  /** The case's .json (messages, prompt, settings, generated ids, checks, ...). */
-  meta: Record<string, any>;
+  meta: ReferenceCaseMeta;
   tensors: Map<string, TypedTensor>;
 }
 
@@ -48,7 +48,31 @@ export function loadReferenceCase(model: string, name: string): ReferenceCase {
   return { model, name, meta, tensors };
 }
 
-export function loadSampling(model: string): Record<string, any> {
+/** sampling.json: the oracle's tables of qwen-vl-utils / transformers preprocessing rules. */
+export interface ReferenceSampling {
+  smart_resize: { rows: SmartResizeRow[] };
+  frame_sampling: { rows: FrameSamplingRow[] };
+  rope_temporal_index_vs_second_per_grid_t: { description: string; rows: RopeTemporalRow[] };
+}
+
+/** A rule's result, or the error it raised (a size it refuses). */
+interface ResizeResult { resized_height: number; resized_width: number; grid_h: number; grid_w: number; tokens_per_frame_pair: number; error?: string }
+export interface SmartResizeRow {
+  height: number; width: number; factor: number; min_pixels: number; max_pixels: number; note?: string;
+  qwen_vl_utils: ResizeResult; transformers: ResizeResult; branch: string;
+  [more: string]: unknown;
+}
+export interface FrameSamplingRow {
+  note?: string; total_frames: number; video_fps: number; fps: number; min_frames: number; max_frames: number;
+  qwen_vl_utils: { nframes: number; indices: number[]; sample_fps: number; second_per_grid_t: number; grid_t: number; hf456_rope_temporal_step_per_grid: number; [more: string]: unknown };
+  [more: string]: unknown;
+}
+export interface RopeTemporalRow {
+  second_per_grid_t: number; tokens_per_second: number; hf456_relative_temporal_index_per_grid: number[];
+  rope_deltas: number; position_of_vision_end_token: number;
+}
+
+export function loadSampling(model: string): ReferenceSampling {
   return JSON.parse(readFileSync(join(REFERENCE_ROOT, model, 'sampling.json'), 'utf8'));
 }
 

@@ -1,17 +1,18 @@
 import { describe, expect, it } from 'vitest';
-import { allReferenceCases, loadReferenceCase, loadSampling, referenceModels } from '../../../tests/support/reference.ts';
+import { allReferenceCases, loadReferenceCase, loadSampling, referenceModels , type SmartResizeRow } from '../../../tests/support/reference.ts';
 import { roundHalfEven, smartResize, type SmartResizeRule } from './smart-resize.ts';
 
-const RULES: Record<string, SmartResizeRule> = { qwen_vl_utils: 'qwen-vl-utils', transformers: 'transformers' };
+const RULES = { qwen_vl_utils: 'qwen-vl-utils', transformers: 'transformers' } as const satisfies Record<string, SmartResizeRule>;
 
 describe('smartResize against sampling.json', () => {
   for (const model of referenceModels()) {
-    const rows: any[] = loadSampling(model).smart_resize.rows;
+    const rows: SmartResizeRow[] = loadSampling(model).smart_resize.rows;
     it(`${model}: every row, both rules (${rows.length} rows)`, () => {
       for (const row of rows) {
         const label = `${row.height}x${row.width} min ${row.min_pixels} max ${row.max_pixels}`;
         const options = { factor: row.factor, minPixels: row.min_pixels, maxPixels: row.max_pixels };
-        for (const [key, rule] of Object.entries(RULES)) {
+        for (const key of Object.keys(RULES) as (keyof typeof RULES)[]) {
+          const rule = RULES[key];
           const want = row[key];
           if (want.error) {
             expect(() => smartResize(row.height, row.width, { ...options, rule }), label).toThrow(/aspect ratio/);

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { loadSampling, referenceModels } from '../../../tests/support/reference.ts';
+import { loadSampling, referenceModels , type FrameSamplingRow } from '../../../tests/support/reference.ts';
 import { linspaceIndices, planFrames } from './video-sampling.ts';
 
 describe('planFrames against sampling.json (qwen-vl-utils)', () => {
   for (const model of referenceModels()) {
-    const rows: any[] = loadSampling(model).frame_sampling.rows;
+    const rows: FrameSamplingRow[] = loadSampling(model).frame_sampling.rows;
     it(`${model}: every row (${rows.length})`, () => {
       for (const row of rows) {
         const label = `${row.note} max ${row.max_frames}`;
