@@ -9,12 +9,11 @@
  *   8 subgroup lanes, e.g. SwiftShader; an ORT shader bug that the inference worker works around, not a
  *   graph one: see models/README.md.)
  */
-import { ONNX_TYPE, type Graph } from './graph.ts';
+import type { Graph } from './graph.ts';
 import type { TextConfig } from './config.ts';
-import type { Checkpoint } from './checkpoint.ts';
-import { linear } from './linear.ts';
-import { applyRotary, type RotaryTables } from './mrope.ts';
-import { matmulWeight, vectorWeight, type FloatType } from './weights.ts';
+import type { Linear } from './linear.ts';
+import { applyRotary, type RotaryTables } from './rotary.ts';
+import type { FloatType } from './weights.ts';
 
 export interface KvCache {
   pastKey: string;
@@ -22,7 +21,6 @@ export interface KvCache {
   presentKey: string;
   presentValue: string;
 }
-
 
 /** One layer's attention core: rotated q [B, S, H*D], k and v [B, S, KV*D] in, [B, S, H*D] out, cache extended. */
 export type Attend = (q: string, k: string, v: string, cache: KvCache) => string;
@@ -32,9 +30,9 @@ export function groupQueryAttention(g: Graph, cfg: TextConfig, attentionMask: st
   const { seqlensK, totalLength } = g.scope('attn_lengths', () => {
     const valid = g.node('ReduceSum', [attentionMask, g.int64([1])], { keepdims: 0 });
     // GQA wants each row's last valid index (valid tokens - 1) and past + current length, as int32.
-    const seqlensK = g.node('Cast', [g.node('Sub', [valid, g.int64(1)])], { to: ONNX_TYPE.int32 });
+    const seqlensK = g.cast(g.node('Sub', [valid, g.int64(1)]), 'int64', 'int32');
     const total = g.node('Gather', [g.node('Shape', [attentionMask]), g.int64(1)], { axis: 0 });
-    return { seqlensK, totalLength: g.node('Cast', [total], { to: ONNX_TYPE.int32 }, { name: 'CastTotal' }) };
+    return { seqlensK, totalLength: g.cast(total, 'int64', 'int32') };
   });
   return (q, k, v, cache) =>
     g.nodeN(
@@ -45,15 +43,17 @@ export function groupQueryAttention(g: Graph, cfg: TextConfig, attentionMask: st
     )[0];
 }
 
-/** One decoder layer's self-attention block (projections, M-RoPE, the kernel, o_proj). */
-export function selfAttention(g: Graph, ckpt: Checkpoint, prefix: string, x: string, cfg: TextConfig, type: FloatType, rotary: RotaryTables, attend: Attend, cache: KvCache): string {
+/** One decoder layer's self-attention block: q/k/v by `proj`, M-RoPE on q and k, the kernel, o_proj by `outProj`. */
+export function selfAttention(g: Graph, x: string, cfg: TextConfig, proj: Linear, outProj: Linear, rotary: RotaryTables, attend: Attend, cache: KvCache): string {
+  const { hiddenSize, numHeads, numKvHeads, headDim } = cfg;
   return g.scope('attn', () => {
-    const proj = (name: string, bias: boolean) =>
-      linear(g, name, x, matmulWeight(ckpt, `${prefix}.${name}.weight`, type), bias ? vectorWeight(ckpt, `${prefix}.${name}.bias`, type) : undefined);
-    const q = applyRotary(g, proj('q_proj', true), cfg.numHeads, cfg.headDim, rotary);
-    const k = applyRotary(g, proj('k_proj', true), cfg.numKvHeads, cfg.headDim, rotary);
-    const out = attend(q, k, proj('v_proj', true), cache);
-    return linear(g, 'o_proj', out, matmulWeight(ckpt, `${prefix}.o_proj.weight`, type));
+    // [B, S, heads * D] -> [B, S, heads, D] for the tables, and back.
+    const rotate = (name: string, y: string, heads: number) => g.scope(name, () =>
+      g.node('Reshape', [applyRotary(g, g.node('Reshape', [y, g.int64([0, 0, heads, headDim])]), rotary, headDim), g.int64([0, 0, heads * headDim])]));
+    const q = rotate('q_rotary', proj('q_proj', x, [hiddenSize, numHeads * headDim]), numHeads);
+    const k = rotate('k_rotary', proj('k_proj', x, [hiddenSize, numKvHeads * headDim]), numKvHeads);
+    const out = attend(q, k, proj('v_proj', x, [hiddenSize, numKvHeads * headDim]), cache);
+    return outProj('o_proj', out, [numHeads * headDim, hiddenSize]);
   });
 }
 
@@ -64,20 +64,18 @@ export function standardAttention(g: Graph, cfg: TextConfig, type: FloatType, at
   const d = cfg.headDim;
   return (q, k, v, cache) => g.scope('sdpa', () => {
     const toHeads = (x: string, heads: number, name: string) =>
-      g.node('Transpose', [g.node('Reshape', [x, g.int64([0, 0, heads, d])], {}, { name: `${name}Heads` })], { perm: [0, 2, 1, 3] }, { name: `${name}Transpose` });
-    const key = g.node('Concat', [cache.pastKey, toHeads(k, cfg.numKvHeads, 'K')], { axis: 2 }, { name: 'AppendKey', outputs: [cache.presentKey] });
-    const value = g.node('Concat', [cache.pastValue, toHeads(v, cfg.numKvHeads, 'V')], { axis: 2 }, { name: 'AppendValue', outputs: [cache.presentValue] });
+      g.node('Transpose', [g.node('Reshape', [x, g.int64([0, 0, heads, d])], {}, { role: `${name}_heads` })], { perm: [0, 2, 1, 3] }, { role: `${name}_heads` });
+    const key = g.node('Concat', [cache.pastKey, toHeads(k, cfg.numKvHeads, 'k')], { axis: 2 }, { role: 'append_key', outputs: [cache.presentKey] });
+    const value = g.node('Concat', [cache.pastValue, toHeads(v, cfg.numKvHeads, 'v')], { axis: 2 }, { role: 'append_value', outputs: [cache.presentValue] });
     // [B, H, S, D] -> [B, KV, G, S, D]: each kv head serves `group` consecutive query heads.
-    const query = g.node('Reshape', [toHeads(q, cfg.numHeads, 'Q'), g.int64([0, cfg.numKvHeads, group, -1, d])], {}, { name: 'QGroups' });
-    const keyT = g.node('Unsqueeze', [g.node('Transpose', [key], { perm: [0, 1, 3, 2] }, { name: 'KeyT' }), g.int64([2])], {}, { name: 'KeyTGroups' });
-    let scores = g.node('MatMul', [query, keyT], {}, { name: 'Scores' });
-    if (type !== 'float32') scores = g.node('Cast', [scores], { to: ONNX_TYPE.float32 }, { name: 'CastScores' });
-    scores = g.node('Add', [g.node('Mul', [scores, g.float32(1 / Math.sqrt(d))], {}, { name: 'Scale' }), bias], {}, { name: 'Mask' });
-    let probs = g.node('Softmax', [scores], { axis: -1 });
-    if (type !== 'float32') probs = g.node('Cast', [probs], { to: ONNX_TYPE.float16 }, { name: 'CastProbs' });
-    const context = g.node('MatMul', [probs, g.node('Unsqueeze', [value, g.int64([2])], {}, { name: 'ValueGroups' })], {}, { name: 'Context' });
-    const heads = g.node('Reshape', [context, g.int64([0, cfg.numHeads, -1, d])], {}, { name: 'ContextHeads' });
-    return g.node('Reshape', [g.node('Transpose', [heads], { perm: [0, 2, 1, 3] }, { name: 'ContextTranspose' }), g.int64([0, 0, cfg.numHeads * d])], {}, { name: 'Merge' });
+    const query = g.node('Reshape', [toHeads(q, cfg.numHeads, 'q'), g.int64([0, cfg.numKvHeads, group, -1, d])], {}, { role: 'q_groups' });
+    const keyT = g.node('Unsqueeze', [g.node('Transpose', [key], { perm: [0, 1, 3, 2] }, { role: 'key_t' }), g.int64([2])], {}, { role: 'key_t_groups' });
+    const scores = g.cast(g.node('MatMul', [query, keyT], {}, { role: 'scores' }), type, 'float32');
+    const masked = g.node('Add', [g.node('Mul', [scores, g.float32(1 / Math.sqrt(d))], {}, { role: 'scale' }), bias], {}, { role: 'mask' });
+    const probs = g.cast(g.node('Softmax', [masked], { axis: -1 }), 'float32', type);
+    const context = g.node('MatMul', [probs, g.node('Unsqueeze', [value, g.int64([2])], {}, { role: 'value_groups' })], {}, { role: 'context' });
+    const heads = g.node('Reshape', [context, g.int64([0, cfg.numHeads, -1, d])], {}, { role: 'context_heads' });
+    return g.node('Reshape', [g.node('Transpose', [heads], { perm: [0, 2, 1, 3] }, { role: 'context_heads' }), g.int64([0, 0, cfg.numHeads * d])], {}, { role: 'merge_heads' });
   });
 }
 
@@ -87,12 +85,12 @@ export function standardAttention(g: Graph, cfg: TextConfig, type: FloatType, at
  */
 function attentionBias(g: Graph, attentionMask: string, inputsEmbeds: string): string {
   return g.scope('attn_bias', () => {
-    const total = g.node('Gather', [g.node('Shape', [attentionMask]), g.int64(1)], { axis: 0 }, { name: 'Total' });
-    const seq = g.node('Gather', [g.node('Shape', [inputsEmbeds]), g.int64(1)], { axis: 0 }, { name: 'Seq' });
-    const queryPos = g.node('Range', [g.node('Sub', [total, seq]), total, g.int64(1)], {}, { name: 'QueryPos' });
-    const keyPos = g.node('Range', [g.int64(0), total, g.int64(1)], {}, { name: 'KeyPos' });
-    const causal = g.node('LessOrEqual', [g.node('Unsqueeze', [keyPos, g.int64([0])]), g.node('Unsqueeze', [queryPos, g.int64([1])])], {}, { name: 'Causal' });
-    const valid = g.node('Unsqueeze', [g.node('Equal', [attentionMask, g.int64(1)], {}, { name: 'NotPadding' }), g.int64([1, 2, 3])]);
+    const total = g.node('Gather', [g.node('Shape', [attentionMask]), g.int64(1)], { axis: 0 }, { role: 'total' });
+    const seq = g.node('Gather', [g.node('Shape', [inputsEmbeds]), g.int64(1)], { axis: 0 }, { role: 'seq' });
+    const queryPos = g.node('Range', [g.node('Sub', [total, seq]), total, g.int64(1)], {}, { role: 'query_pos' });
+    const keyPos = g.node('Range', [g.int64(0), total, g.int64(1)], {}, { role: 'key_pos' });
+    const causal = g.node('LessOrEqual', [g.node('Unsqueeze', [keyPos, g.int64([0])]), g.node('Unsqueeze', [queryPos, g.int64([1])])], {}, { role: 'causal' });
+    const valid = g.node('Unsqueeze', [g.node('Equal', [attentionMask, g.int64(1)], {}, { role: 'not_padding' }), g.int64([1, 2, 3])]);
     return g.node('Where', [g.node('And', [causal, valid]), g.float32(0), g.float32(-3.4028234663852886e38)]);
   });
 }

@@ -5,7 +5,7 @@
  * [batch, kv_heads, past, head_dim] (empty on the first step), num_logits_to_keep (0 = all positions);
  * outputs logits (float32) and present.N.{key,value}.
  */
-import { Graph, ONNX_TYPE } from './graph.ts';
+import { Graph } from './graph.ts';
 import type { Checkpoint } from './checkpoint.ts';
 import type { QwenVLConfig } from './config.ts';
 import type { AttentionKernel } from '../../src/lib/models/model-layout.ts';
@@ -13,7 +13,7 @@ import { groupQueryAttention, selfAttention, standardAttention } from './attenti
 import { swiGluMlp } from './mlp.ts';
 import { mropeTables } from './mrope.ts';
 import { rmsNorm } from './rms-norm.ts';
-import { linear } from './linear.ts';
+import { checkpointLinear, linear } from './linear.ts';
 import { textKeys } from './text-keys.ts';
 import { matmulWeight, vectorWeight, type FloatType } from './weights.ts';
 
@@ -43,25 +43,28 @@ export function buildDecoder(ckpt: Checkpoint, cfg: QwenVLConfig, opts: DecoderO
   }));
   const keep = g.input('num_logits_to_keep', 'int64', []);
 
+  // Norm weights stay float32: the norm computes in float32 (rms-norm.ts).
+  const norm = (prefix: string, name: string, x: string) => rmsNorm(g, name, x, vectorWeight(ckpt, `${prefix}${name}.weight`, 'float32', t.hiddenSize), t.rmsNormEps, type);
   g.scope('model', () => {
     const rotary = mropeTables(g, positions, t, type);
     const attend = (opts.attention ?? 'gqa') === 'gqa' ? groupQueryAttention(g, t, mask) : standardAttention(g, t, type, mask, embeds);
     for (let i = 0; i < t.numLayers; i++) {
-      const prefix = `${keys.prefix}layers.${i}`;
+      const prefix = `${keys.prefix}layers.${i}.`;
       hidden = g.scope(`layers.${i}`, () => {
-        const norm = (name: string, x: string) => g.scope(name, () => rmsNorm(g, x, g.weight(vectorWeight(ckpt, `${prefix}.${name}.weight`, 'float32')), t.rmsNormEps, type));
-        const attn = selfAttention(g, ckpt, `${prefix}.self_attn`, norm('input_layernorm', hidden), t, type, rotary, attend, caches[i]);
-        const h = g.node('Add', [hidden, attn], {}, { name: 'AttnResidual' });
-        return g.node('Add', [h, swiGluMlp(g, ckpt, `${prefix}.mlp`, norm('post_attention_layernorm', h), type)], {}, { name: 'MlpResidual' });
+        const attnProj = (bias: boolean) => checkpointLinear(g, ckpt, `${prefix}self_attn`, type, bias);
+        const attn = selfAttention(g, norm(prefix, 'input_layernorm', hidden), t, attnProj(true), attnProj(false), rotary, attend, caches[i]);
+        const h = g.node('Add', [hidden, attn], {}, { role: 'attn_residual' });
+        const mlp = swiGluMlp(g, norm(prefix, 'post_attention_layernorm', h), t.hiddenSize, t.intermediateSize, checkpointLinear(g, ckpt, `${prefix}mlp`, type, false));
+        return g.node('Add', [h, mlp], {}, { role: 'mlp_residual' });
       });
     }
-    hidden = g.scope('norm', () => rmsNorm(g, hidden, g.weight(vectorWeight(ckpt, `${keys.prefix}norm.weight`, 'float32')), t.rmsNormEps, type));
+    hidden = norm(keys.prefix, 'norm', hidden);
   });
 
   // Only the last num_logits_to_keep positions reach lm_head (a prefill needs one row, not seq x vocab).
-  const kept = g.node('Slice', [hidden, g.node('Neg', [g.node('Unsqueeze', [keep, g.int64([0])])]), g.int64([Number.MAX_SAFE_INTEGER]), g.int64([1])], {}, { name: 'KeepLast' });
-  let logits = linear(g, 'lm_head', kept, matmulWeight(ckpt, keys.lmHead, type));
-  if (type !== 'float32') logits = g.node('Cast', [logits], { to: ONNX_TYPE.float32 }, { name: 'CastLogits' });
+  const kept = g.node('Slice', [hidden, g.node('Neg', [g.node('Unsqueeze', [keep, g.int64([0])])]), g.int64([Number.MAX_SAFE_INTEGER]), g.int64([1])], {}, { role: 'keep_last' });
+  const lmHead = g.scope('lm_head', () => linear(g, kept, matmulWeight(ckpt, keys.lmHead, type, [t.hiddenSize, t.vocabSize])));
+  const logits = g.scope('logits', () => g.cast(lmHead, type, 'float32'));
 
   g.output(logits, 'logits', 'float32', ['batch_size', 'num_logits', t.vocabSize]);
   for (const c of caches) {

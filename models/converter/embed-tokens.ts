@@ -13,7 +13,6 @@ export interface EmbedTokensOptions {
   maxPartBytes?: number;
 }
 
-
 export function buildEmbedTokens(ckpt: Checkpoint, cfg: QwenVLConfig, opts: EmbedTokensOptions): Graph {
   const g = new Graph('embed_tokens');
   const ids = g.input('input_ids', 'int64', ['batch_size', 'sequence_length']);
@@ -27,14 +26,14 @@ export function buildEmbedTokens(ckpt: Checkpoint, cfg: QwenVLConfig, opts: Embe
     let result = '';
     for (let start = 0; start < vocab; start += rowsPerPart) {
       const count = Math.min(rowsPerPart, vocab - start);
-      const part = g.weight(tableWeight(ckpt, key, opts.floatType, { start, count }));
-      const local = g.node('Sub', [ids, g.int64(start)], {}, { name: `Shift_${start}` });
-      const mine = g.node('And', [
-        g.node('GreaterOrEqual', [local, g.int64(0)], {}, { name: `From_${start}` }),
-        g.node('Less', [local, g.int64(count)], {}, { name: `Below_${start}` }),
-      ], {}, { name: `InPart_${start}` });
-      const rows = g.node('Gather', [part, g.node('Where', [mine, local, g.int64(0)], {}, { name: `Clamp_${start}` })], { axis: 0 }, { name: `Gather_${start}` });
-      result = start === 0 ? rows : g.node('Where', [g.node('Unsqueeze', [mine, g.int64([-1])], {}, { name: `Rows_${start}` }), rows, result], {}, { name: `Pick_${start}` });
+      // Named like the part's weight (`...embed_tokens.weight.rows_<start>`).
+      result = g.scope(`rows_${start}`, () => {
+        const part = g.weight(tableWeight(ckpt, key, opts.floatType, { start, count }));
+        const local = g.node('Sub', [ids, g.int64(start)], {}, { role: 'shift' });
+        const mine = g.node('And', [g.node('GreaterOrEqual', [local, g.int64(0)]), g.node('Less', [local, g.int64(count)])], {}, { role: 'in_part' });
+        const rows = g.node('Gather', [part, g.node('Where', [mine, local, g.int64(0)], {}, { role: 'clamp' })], { axis: 0 });
+        return start === 0 ? rows : g.node('Where', [g.node('Unsqueeze', [mine, g.int64([-1])]), rows, result], {}, { role: 'pick' });
+      });
     }
     return result;
   }));

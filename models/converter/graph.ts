@@ -1,8 +1,11 @@
 /**
  * A small ONNX graph builder. Blocks (embedding, attention, MLP, vision block, merger) call it to emit
- * nodes; node names encode where they sit in the model (`/model/layers.0/attn/q_proj/MatMul`) and each
- * node's outputs are named after it. Weights are lazy: an initializer holds a function that produces its
- * bytes when the writer streams it to disk, so building a 7B graph holds no weight data.
+ * nodes. Every node is named in one style, module path then op type, as ONNX Runtime GenAI's builders do:
+ * scopes follow the checkpoint's modules (`/model/layers.0/attn/q_proj/MatMul`,
+ * `/visual/blocks.3/mlp/down_proj/MatMul`), an optional snake_case role tells apart nodes of one scope
+ * (`/model/layers.0/attn_residual/Add`), and each node's outputs are named after it. Weights are lazy: an
+ * initializer holds a function that produces its bytes when the writer streams it to disk, so building a
+ * 7B graph holds no weight data.
  */
 import onnxProto from 'onnx-proto';
 
@@ -39,8 +42,8 @@ export interface LazyTensor {
 }
 
 export interface NodeOptions {
-  /** Node name relative to the current scope; defaults to the op type. */
-  name?: string;
+  /** What the node computes (snake_case), placed between the scope path and the op type. */
+  role?: string;
   /** Number of outputs (default 1) or explicit output names. */
   outputs?: number | string[];
   domain?: string;
@@ -83,14 +86,14 @@ export class Graph {
 
   /** Marks `value` as a graph output named `name` (an Identity is inserted when the names differ). */
   output(value: string, name: string, type: ElemType, dims: Dim[]): string {
-    if (value !== name) this.node('Identity', [value], {}, { name: `output/${name}`, outputs: [name] });
+    if (value !== name) this.node('Identity', [value], {}, { role: `output/${name}`, outputs: [name] });
     this.outputs.push({ name, type, dims });
     return name;
   }
 
   /** Emits one node and returns its output names. Empty-string inputs mean "omitted optional input". */
   nodeN(op: string, inputs: string[], attrs: Record<string, Attr> = {}, opts: NodeOptions = {}): string[] {
-    const name = this.uniqueName(`${this.path()}/${opts.name ?? op}`);
+    const name = this.uniqueName(`${this.path()}${opts.role ? `/${opts.role}` : ''}/${op}`);
     const outputs = Array.isArray(opts.outputs)
       ? opts.outputs
       : Array.from({ length: opts.outputs ?? 1 }, (_, i) => `${name}/output_${i}`);
@@ -112,6 +115,11 @@ export class Graph {
     return this.nodeN(op, inputs, attrs, opts)[0];
   }
 
+  /** `x` converted from element type `from` to `to`; `x` itself when they are the same. */
+  cast(x: string, from: ElemType, to: ElemType): string {
+    return from === to ? x : this.node('Cast', [x], { to: ONNX_TYPE[to] });
+  }
+
   /** Registers a lazily produced weight under its (checkpoint-derived) name. */
   weight(t: LazyTensor): string {
     if (this.weights.some((w) => w.name === t.name)) throw new Error(`duplicate weight ${t.name}`);
@@ -129,6 +137,11 @@ export class Graph {
   float32(values: number[] | number | Float32Array, dims?: number[]): string {
     const arr = typeof values === 'number' ? Float32Array.of(values) : Float32Array.from(values);
     return this.constant('float32', new Uint8Array(arr.buffer), dims ?? (typeof values === 'number' ? [] : [arr.length]));
+  }
+
+  /** A scalar constant in a float type. */
+  scalar(value: number, type: 'float32' | 'float16'): string {
+    return this.constant(type, floatBytes(Float32Array.of(value), type), []);
   }
 
   /** A constant of any element type from raw little-endian bytes. */

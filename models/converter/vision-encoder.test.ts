@@ -205,7 +205,7 @@ describe('vision encoder graph structure', () => {
     // Expose the shape of every softmax (the scores) as an extra output, with the block it belongs to.
     const softmaxes = g.nodes.filter((n) => n.opType === 'Softmax').map((n, i) => ({
       block: Number(/blocks\.(\d+)\//.exec(n.name)![1]),
-      output: g.output(g.node('Shape', [n.output[0]], {}, { name: `scores_shape_${i}` }), `scores_shape.${i}`, 'int64', [4]),
+      output: g.output(g.node('Shape', [n.output[0]], {}, { role: `scores_shape_${i}` }), `scores_shape.${i}`, 'int64', [4]),
     }));
     const windowBlocks = v.depth - v.fullattBlockIndexes.length;
     // Window blocks attend with all heads at once, full-attention blocks one head at a time.

@@ -33,10 +33,16 @@ function shape2d(ckpt: Checkpoint, key: string): [number, number] {
   return [shape[0], shape[1]];
 }
 
+/** A weight, after checking that its dims are the ones the config implies (a mismatched checkpoint fails here, by name). */
+function checked<T extends LazyTensor>(w: T, dims: number[]): T {
+  if (w.dims.join() !== dims.join()) throw new RangeError(`${w.name}: shape [${w.dims}] is not [${dims}] as the config implies`);
+  return w;
+}
+
 /** A Linear layer's weight ([out, in] in the checkpoint) as a [in, out] MatMul initializer. */
-export function matmulWeight(ckpt: Checkpoint, key: string, type: FloatType): CheckpointMatrix {
+export function matmulWeight(ckpt: Checkpoint, key: string, type: FloatType, dims: [inFeatures: number, outFeatures: number]): CheckpointMatrix {
   const [n, k] = shape2d(ckpt, key);
-  return {
+  return checked({
     name: key,
     type,
     dims: [k, n],
@@ -54,7 +60,7 @@ export function matmulWeight(ckpt: Checkpoint, key: string, type: FloatType): Ch
       }
       return floatBytes(out, type);
     },
-  };
+  }, dims);
 }
 
 /**
@@ -82,9 +88,9 @@ export function tableWeight(ckpt: Checkpoint, key: string, type: FloatType, rang
   };
 }
 
-/** A 1-D weight (bias, norm scale), read whole. */
-export function vectorWeight(ckpt: Checkpoint, key: string, type: FloatType): LazyTensor {
+/** A 1-D weight (bias, norm scale) of `length` values, read whole. */
+export function vectorWeight(ckpt: Checkpoint, key: string, type: FloatType, length: number): LazyTensor {
   const shape = ckpt.info(key).shape;
   if (shape.length !== 1) throw new Error(`checkpoint tensor "${key}" should be 1-D, has shape ${JSON.stringify(shape)}`);
-  return { name: key, type, dims: [shape[0]], bytes: () => floatBytes(ckpt.readFloat32(key), type) };
+  return checked({ name: key, type, dims: [shape[0]], bytes: () => floatBytes(ckpt.readFloat32(key), type) }, [length]);
 }
