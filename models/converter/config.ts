@@ -50,20 +50,27 @@ export interface QwenVLConfig {
   visionStartTokenId: number;
   visionEndTokenId: number;
   /** The raw JSON, passed through (with additions) to the converted model's config.json. */
-  raw: Record<string, any>;
+  raw: JsonObject;
+}
+
+/** A JSON object as parsed: values are checked where read. */
+export type JsonObject = Record<string, unknown>;
+
+function object(value: unknown): JsonObject | undefined {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as JsonObject) : undefined;
 }
 
 const SUPPORTED_ARCHITECTURES = ['Qwen2_5_VLForConditionalGeneration'];
 
-function num(obj: Record<string, any>, key: string, where: string, fallback?: number): number {
+function num(obj: JsonObject, key: string, where: string, fallback?: number): number {
   const v = obj[key] ?? fallback;
   if (typeof v !== 'number' || !Number.isFinite(v)) throw new ConfigError(`config.json: ${where}${key} is missing or not a number`);
   return v;
 }
 
 /** Parses and validates config.json; throws ConfigError naming the offending key. */
-export function parseConfig(raw: Record<string, any>): QwenVLConfig {
-  const archs: string[] = raw.architectures ?? [];
+export function parseConfig(raw: JsonObject): QwenVLConfig {
+  const archs = Array.isArray(raw.architectures) ? raw.architectures.filter((a): a is string => typeof a === 'string') : [];
   if (raw.model_type !== 'qwen2_5_vl' || !archs.some((a) => SUPPORTED_ARCHITECTURES.includes(a))) {
     throw new ConfigError(
       `unsupported architecture: model_type "${raw.model_type}", architectures ${JSON.stringify(archs)}; ` +
@@ -71,15 +78,15 @@ export function parseConfig(raw: Record<string, any>): QwenVLConfig {
     );
   }
   // 4.56 nests the text settings in text_config; the official file keeps them at the top level.
-  const t: Record<string, any> = { ...raw, ...(raw.text_config ?? {}) };
-  const v: Record<string, any> = raw.vision_config;
-  if (!v || typeof v !== 'object') throw new ConfigError('config.json: vision_config is missing');
+  const t: JsonObject = { ...raw, ...object(raw.text_config) };
+  const v = object(raw.vision_config);
+  if (!v) throw new ConfigError('config.json: vision_config is missing');
 
   const hiddenSize = num(t, 'hidden_size', '');
   const numHeads = num(t, 'num_attention_heads', '');
   const headDim = hiddenSize / numHeads;
-  const section = t.rope_scaling?.mrope_section ?? raw.rope_scaling?.mrope_section;
-  if (!Array.isArray(section) || section.length !== 3) throw new ConfigError('config.json: rope_scaling.mrope_section is missing (not a Qwen2.5-VL M-RoPE config)');
+  const section = object(t.rope_scaling)?.mrope_section ?? object(raw.rope_scaling)?.mrope_section;
+  if (!Array.isArray(section) || section.length !== 3 || !section.every((n) => typeof n === 'number')) throw new ConfigError('config.json: rope_scaling.mrope_section is missing (not a Qwen2.5-VL M-RoPE config)');
   if (section[0] + section[1] + section[2] !== headDim / 2) {
     throw new ConfigError(`config.json: mrope_section ${JSON.stringify(section)} does not sum to head_dim/2 = ${headDim / 2}`);
   }
@@ -109,12 +116,12 @@ export function parseConfig(raw: Record<string, any>): QwenVLConfig {
       headDim: vHidden / vHeads,
       intermediateSize: num(v, 'intermediate_size', 'vision_config.'),
       outHiddenSize: num(v, 'out_hidden_size', 'vision_config.'),
-      inChannels: num(v, 'in_chans', 'vision_config.', v.in_channels ?? 3),
+      inChannels: num(v, 'in_chans', 'vision_config.', typeof v.in_channels === 'number' ? v.in_channels : 3),
       patchSize: num(v, 'patch_size', 'vision_config.'),
       temporalPatchSize: num(v, 'temporal_patch_size', 'vision_config.'),
       spatialMergeSize: num(v, 'spatial_merge_size', 'vision_config.'),
       windowSize: num(v, 'window_size', 'vision_config.'),
-      fullattBlockIndexes: Array.isArray(v.fullatt_block_indexes) ? v.fullatt_block_indexes : [],
+      fullattBlockIndexes: Array.isArray(v.fullatt_block_indexes) ? v.fullatt_block_indexes.filter((i): i is number => typeof i === 'number') : [],
       // transformers' class default when the key is absent.
       tokensPerSecond: num(v, 'tokens_per_second', 'vision_config.', 4),
       rmsNormEps: 1e-6,

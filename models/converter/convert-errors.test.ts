@@ -33,7 +33,14 @@ function linkCheckpoint(from: string): void {
   for (const f of readdirSync(from)) symlinkSync(join(from, f), join(ckpt, f));
 }
 
-function replaceJson(file: string, edit: (json: any) => void): void {
+/** The two JSON files these tests edit: config.json and the shard index. */
+interface EditableJson {
+  model_type?: string;
+  architectures?: string[];
+  weight_map: Record<string, string>;
+}
+
+function replaceJson(file: string, edit: (json: EditableJson) => void): void {
   const json = JSON.parse(readFileSync(join(ckpt, file), 'utf8'));
   unlinkSync(join(ckpt, file));
   edit(json);

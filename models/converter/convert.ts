@@ -7,7 +7,7 @@
 import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { Checkpoint } from './checkpoint.ts';
-import { parseConfig, ConfigError, type QwenVLConfig } from './config.ts';
+import { parseConfig, ConfigError, type QwenVLConfig, type JsonObject } from './config.ts';
 import { buildDecoder } from './decoder.ts';
 import { buildEmbedTokens } from './embed-tokens.ts';
 import { buildVisionEncoder } from './vision-encoder.ts';
@@ -56,7 +56,7 @@ export class ConvertError extends Error {
 export function loadConfig(dir: string): QwenVLConfig {
   const path = join(dir, 'config.json');
   if (!existsSync(path)) throw new ConvertError(`${dir}: no config.json (not a Hugging Face checkpoint folder?)`);
-  let raw: Record<string, any>;
+  let raw: JsonObject;
   try {
     raw = JSON.parse(readFileSync(path, 'utf8'));
   } catch {

@@ -5,6 +5,7 @@
  * marker (src/lib/models/model-layout.ts) tells the generation loop which attention kernel the decoder uses.
  */
 import { LAYOUT_KEY, type LayoutMarker } from '../../src/lib/models/model-layout.ts';
+import type { JsonObject } from './config.ts';
 
 /** Text-model keys of the flat (official) layout that belong in text_config. */
 const TEXT_KEYS = [
@@ -13,10 +14,11 @@ const TEXT_KEYS = [
   'sliding_window', 'use_sliding_window', 'max_window_layers', 'tie_word_embeddings', 'bos_token_id', 'eos_token_id',
 ];
 
-export function outputConfig(raw: Record<string, any>, externalChunks: Record<string, number>, headDim: number, layout: LayoutMarker): Record<string, any> {
+export function outputConfig(raw: JsonObject, externalChunks: Record<string, number>, headDim: number, layout: LayoutMarker): JsonObject {
   const flat = Object.fromEntries(TEXT_KEYS.filter((k) => k in raw).map((k) => [k, raw[k]]));
-  const textConfig = { ...flat, ...(raw.text_config ?? {}), model_type: raw.text_config?.model_type ?? 'qwen2_5_vl_text', head_dim: headDim };
-  const jsConfig = { ...(raw['transformers.js_config'] ?? {}) };
+  const nested = (raw.text_config ?? {}) as JsonObject;
+  const textConfig = { ...flat, ...nested, model_type: nested.model_type ?? 'qwen2_5_vl_text', head_dim: headDim };
+  const jsConfig: JsonObject = { ...(raw['transformers.js_config'] as JsonObject | undefined) };
   delete jsConfig.use_external_data_format;
   if (Object.keys(externalChunks).length) jsConfig.use_external_data_format = externalChunks;
   return { ...raw, text_config: textConfig, 'transformers.js_config': jsConfig, [LAYOUT_KEY]: layout };

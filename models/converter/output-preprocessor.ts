@@ -4,8 +4,9 @@
  * missing flag as off, and would then feed un-normalized, un-resized pixels. The Python defaults of
  * Qwen2VLImageProcessor are written out explicitly; values the checkpoint gives are kept.
  */
+import type { JsonObject } from './config.ts';
 
-export function outputPreprocessorConfig(raw: Record<string, any>): Record<string, any> {
+export function outputPreprocessorConfig(raw: JsonObject): JsonObject {
   const size = raw.size ?? (raw.min_pixels !== undefined && raw.max_pixels !== undefined ? { shortest_edge: raw.min_pixels, longest_edge: raw.max_pixels } : undefined);
   return {
     do_resize: true,
