@@ -57,8 +57,7 @@ try {
     const video = c.request.visuals.find((v) => v.kind === 'video');
     if (values.question) {
       if (!video || video.kind !== 'video') throw new TypeError(`${c.name} has no video to ask about`);
-      const timestamps = video.frames.map((_, i) => i / video.sampleFps);
-      request = askToChat({ frames: { ...video, timestamps }, duration: video.frames.length / video.sampleFps, question: values.question, ...generation });
+      request = askToChat({ frames: video, duration: video.frames.length / video.sampleFps, question: values.question, ...generation });
     } else {
       request = { ...c.request, ...generation, maxNewTokens: generation.maxNewTokens ?? c.expectedIds.length };
       expectedIds = c.expectedIds;
@@ -76,7 +75,7 @@ try {
     console.error(`${values.frames}: ${video.duration.toFixed(2)} s, ${video.plan.count} frames at ${video.width}x${video.height}, sample fps ${video.plan.sampleFps.toFixed(4)}`);
     console.error(`frame times (s): ${video.plan.times.map((t) => t.toFixed(3)).join(' ')}`);
     request = askToChat({
-      frames: { frames: video.frames, width: video.width, height: video.height, timestamps: video.plan.times, sampleFps: video.plan.sampleFps },
+      frames: { frames: video.frames, width: video.width, height: video.height, sampleFps: video.plan.sampleFps },
       duration: video.duration,
       question: values.question,
       ...generation,

@@ -67,7 +67,7 @@ export async function runStages(open: () => Promise<LoadedModel>, options: Bench
     const frames = syntheticFrames(options.frames);
     const question = 'What happens in the video?';
     const request: ChatRequest = frames.length
-      ? askToChat({ frames: { frames, ...BENCH_FRAME, timestamps: frames.map((_, i) => i / 2), sampleFps: 2 }, duration: frames.length / 2, question, maxNewTokens: 1, prefillChunkTokens: options.prefillChunk })
+      ? askToChat({ frames: { frames, ...BENCH_FRAME, sampleFps: 2 }, duration: frames.length / 2, question, maxNewTokens: 1, prefillChunkTokens: options.prefillChunk })
       : { messages: [{ role: 'user', content: question }], visuals: [], maxNewTokens: 1, prefillChunkTokens: options.prefillChunk };
     started = performance.now();
     const generation = await Generation.start(session, request, { shouldStop: () => false });

@@ -1,16 +1,11 @@
 /**
- * The main thread's handle on the frames worker: owns the worker, turns its failure values into FramesError,
- * and lets the latest request win (a new extract cancels the one still running, whose promise then rejects
- * with kind 'cancelled' and whose progress stops being reported).
+ * The main thread's handle on the frames worker: owns the worker, turns its failure values into AppError
+ * (app-error.ts), and lets the latest request win (a new extract cancels the one still running, whose promise
+ * then rejects with kind 'cancelled' and whose progress stops being reported).
  */
 import { proxy, wrap, type Remote } from 'comlink';
-import { FramesError } from '../lib/protocol/frames-error.ts';
-import type { ExtractedFrames, ExtractOptions, ExtractProgress, FramesApi, FramesOutcome, VideoInfo } from '../lib/protocol/frames-protocol.ts';
-
-function unwrap<T>(outcome: FramesOutcome<T>): T {
-  if (!outcome.ok) throw FramesError.fromFailure(outcome);
-  return outcome.value;
-}
+import { valueOf } from '../lib/protocol/app-error.ts';
+import type { ExtractedFrames, ExtractOptions, ExtractProgress, FramesApi, VideoInfo } from '../lib/protocol/frames-protocol.ts';
 
 export class FramesClient {
   readonly #worker: Worker;
@@ -23,14 +18,14 @@ export class FramesClient {
     this.#api = wrap<FramesApi>(this.#worker);
   }
 
-  /** Container facts (duration, size, rotation, codec, fps) without decoding. @throws FramesError */
+  /** Container facts (duration, size, rotation, codec, fps) without decoding. @throws AppError of a FramesErrorKind */
   async probe(file: Blob): Promise<VideoInfo> {
-    return unwrap(await this.#api.probe(file));
+    return valueOf(await this.#api.probe(file));
   }
 
   /**
    * Decodes the planned frames of `file`. Supersedes any extract still running.
-   * @throws FramesError (kind 'cancelled' when superseded or cancelled)
+   * @throws AppError of a FramesErrorKind (kind 'cancelled' when superseded or cancelled)
    */
   async extract(file: Blob, options: ExtractOptions, onProgress?: (p: ExtractProgress) => void): Promise<ExtractedFrames> {
     const id = ++this.#latest;
@@ -40,7 +35,7 @@ export class FramesClient {
       const report = proxy((p: ExtractProgress) => {
         if (id === this.#latest) onProgress?.(p);
       });
-      return unwrap(await this.#api.extract(file, options, report));
+      return valueOf(await this.#api.extract(file, options, report));
     } finally {
       this.#running--;
     }

@@ -1,7 +1,7 @@
 /**
  * Model management as Svelte state: the catalog with what this machine can do with each entry, which
  * entries this server or the cache already holds, downloads, picked folders, and loading through the app's
- * InferenceClient (which owns the worker). The panel renders this and calls its intents; the default entry
+ * ModelLoadState (model-load.svelte.ts). The panel renders this and calls its intents; the default entry
  * is the converted ReWatch-R1 when the server has it (npm start serves models/), otherwise the panel says how
  * to get it.
  */
@@ -19,7 +19,7 @@ import { GRAPHS, onnxPath } from '../lib/models/model-layout.ts';
 import { completeDtypes, pickedFolder, type PickedFolder } from '../lib/models/picked-folder.ts';
 import { CapabilityState } from './capability.svelte.ts';
 import { DownloadsState } from './downloads.svelte.ts';
-import type { InferenceClient } from './inference-client.svelte.ts';
+import type { ModelLoadState } from './model-load.svelte.ts';
 
 /** The catalog entry the app prefers (the model this app exists for). */
 const DEFAULT_ENTRY = 'rewatch-r1-7b';
@@ -35,7 +35,7 @@ const WASM_HEADROOM = 1.25;
 export class ModelsState {
   readonly capability = new CapabilityState();
   readonly downloads = new DownloadsState();
-  readonly #inference: InferenceClient;
+  readonly #model: ModelLoadState;
   #selectedId = $state(DEFAULT_ENTRY);
   #availability = $state.raw<Record<string, Availability>>(Object.fromEntries(CATALOG.map((e) => [e.id, 'checking'])));
   #phase = $state<'idle' | 'downloading' | 'loading'>('idle');
@@ -46,8 +46,8 @@ export class ModelsState {
   /** The device the person chose in the panel ('auto': device-policy.ts decides). */
   #deviceChoice = $state<DeviceChoice>('auto');
 
-  constructor(inference: InferenceClient) {
-    this.#inference = inference;
+  constructor(model: ModelLoadState) {
+    this.#model = model;
   }
 
   get entries(): readonly CatalogEntry[] {
@@ -76,33 +76,33 @@ export class ModelsState {
 
   /** Why the loaded model runs where it does (the worker's words), or null. */
   get deviceReason(): string | null {
-    return this.#inference.model?.deviceReason ?? null;
+    return this.#model.loaded?.deviceReason ?? null;
   }
-  /** The model-management error (download, folder); load and run errors are the inference client's. */
+  /** The model-management error (download, folder), else the last load's (or a lost device); run errors are the question's. */
   get error(): string | null {
-    return this.#error ?? this.#inference.loadError?.message ?? null;
+    return this.#error ?? this.#model.error?.message ?? null;
   }
   /** True when the GPU device was lost: the panel offers reload and WASM fallback. */
   get deviceLost(): boolean {
-    return this.#inference.loadError?.kind === 'device-lost';
+    return this.#model.error?.kind === 'device-lost';
   }
   get busy(): boolean {
-    return this.#phase !== 'idle' || this.#inference.status === 'loading';
+    return this.#phase !== 'idle' || this.#model.status === 'loading';
   }
 
   /** The model's state in one word (the `model-status` element's data-state). */
   get state(): 'downloading' | 'loading' | 'error' | 'ready' | 'none' {
     if (this.#phase === 'downloading') return 'downloading';
-    if (this.#inference.status === 'loading' || this.#phase === 'loading') return 'loading';
+    if (this.#model.status === 'loading' || this.#phase === 'loading') return 'loading';
     if (this.error) return 'error';
-    return this.#inference.model ? 'ready' : 'none';
+    return this.#model.loaded ? 'ready' : 'none';
   }
 
   /** One line for the `model-status` element. */
   get status(): string {
-    const loaded = this.#inference.model;
+    const loaded = this.#model.loaded;
     if (this.#phase === 'downloading') return `Downloading ${this.downloads.active?.name ?? 'model'}…`;
-    if (this.#inference.status === 'loading' || this.#phase === 'loading') return `Loading ${this.#last?.label ?? 'model'}…`;
+    if (this.#model.status === 'loading' || this.#phase === 'loading') return `Loading ${this.#last?.label ?? 'model'}…`;
     if (this.error) return `Error: ${this.error}`;
     if (loaded && this.#last) return `Ready: ${this.#last.label} (${loaded.dtype}, ${loaded.device === 'webgpu' ? 'WebGPU' : 'WASM'})`;
     return 'No model loaded';
@@ -256,7 +256,7 @@ export class ModelsState {
     this.#last = target;
     this.#phase = 'loading';
     try {
-      await this.#inference.load(target.source, { device, dtype: target.dtype, wasmFits: target.wasmFits });
+      await this.#model.load(target.source, { device, dtype: target.dtype, wasmFits: target.wasmFits });
     } finally {
       this.#phase = 'idle';
     }

@@ -8,7 +8,7 @@ import { stepColors } from '../lib/trace/step-colors.ts';
 import { planPlayback } from '../lib/trace/trace-playback.ts';
 import { AskRun } from './ask-run.svelte.ts';
 import type { FramesClient } from './frames-client.ts';
-import type { InferenceClient } from './inference-client.svelte.ts';
+import type { Inference } from './inference.ts';
 import { PlayerState } from './player.svelte.ts';
 import { TracePlaybackState } from './trace-playback.svelte.ts';
 import { TraceState } from './trace.svelte.ts';
@@ -46,7 +46,7 @@ export class Session {
   #notice = $state('');
   question = $state('');
 
-  constructor(frames: FramesClient, inference: InferenceClient) {
+  constructor(frames: FramesClient, inference: Inference) {
     this.playback = new TracePlaybackState(this.player, () => this.segments);
     this.run = new AskRun(frames, inference, this.trace);
   }

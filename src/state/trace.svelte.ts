@@ -1,7 +1,7 @@
 /**
  * The trace on screen: raw model text, its parsed steps, and what it is about (video, question, model,
- * settings, timings). Either live (following the text a run is streaming, parsed incrementally) or fixed
- * (a finished run, an import).
+ * settings, timings). Either live (a run pushes its text pieces with `append`, parsed incrementally as they
+ * arrive) or fixed (a finished run, an import).
  */
 import type { ImportedTrace, TraceMeta, TraceTimings } from '../lib/trace/trace-export.ts';
 import { parseTrace, TraceParser, type TraceStep } from '../lib/trace/trace-parser.ts';
@@ -9,18 +9,22 @@ import { parseTrace, TraceParser, type TraceStep } from '../lib/trace/trace-pars
 export type TraceOrigin = 'run' | 'import';
 
 export class TraceState {
-  #text = $state('');
-  /** While a run streams: reads the text generated so far. */
-  #live = $state.raw<(() => string) | null>(null);
-  #parser = new TraceParser();
+  #raw = $state('');
+  #steps = $state.raw<TraceStep[]>([]);
+  /** Parses the live text as it grows; null when the trace is fixed. */
+  #parser: TraceParser | null = null;
+  #streaming = $state(false);
   #meta = $state.raw<TraceMeta | null>(null);
   #origin = $state<TraceOrigin>('run');
   /** Why the text ended early (stopped, cancelled, failed), for a note under the trace. */
   #note = $state('');
 
-  raw = $derived(this.#live ? this.#live() : this.#text);
-  steps: TraceStep[] = $derived(this.#live ? this.#follow(this.raw) : parseTrace(this.raw));
-
+  get raw(): string {
+    return this.#raw;
+  }
+  get steps(): TraceStep[] {
+    return this.#steps;
+  }
   get meta(): TraceMeta | null {
     return this.#meta;
   }
@@ -28,7 +32,7 @@ export class TraceState {
     return this.#origin;
   }
   get streaming(): boolean {
-    return this.#live !== null;
+    return this.#streaming;
   }
   get note(): string {
     return this.#note;
@@ -37,36 +41,43 @@ export class TraceState {
     return this.#meta === null;
   }
 
-  /** Parses only what was added since the last read (a stream only grows; anything else starts over). */
-  #follow(raw: string): TraceStep[] {
-    if (!raw.startsWith(this.#parser.raw)) this.#parser = new TraceParser();
-    const added = raw.slice(this.#parser.raw.length);
-    return added ? this.#parser.push(added) : this.#parser.steps;
-  }
-
-  /** Replaces the trace with one that follows `live` until `end`. */
-  begin(meta: TraceMeta, live: () => string) {
+  /** Replaces the trace with an empty live one; `append` adds the run's text until `end`. */
+  begin(meta: TraceMeta) {
     this.#parser = new TraceParser();
+    this.#raw = '';
+    this.#steps = [];
     this.#meta = meta;
     this.#origin = 'run';
     this.#note = '';
-    this.#live = live;
+    this.#streaming = true;
+  }
+
+  /** A piece of the live run's text (ignored once the trace is fixed). */
+  append(piece: string) {
+    if (!this.#parser || !piece) return;
+    this.#raw += piece;
+    this.#steps = this.#parser.push(piece);
   }
 
   /** Fixes the final text; `note` says why it ended early, if it did. */
   end(text: string, timings: TraceTimings | null, note = '') {
     if (timings && this.#meta) this.#meta = { ...this.#meta, timings };
-    this.#text = text;
+    this.#fix(text);
     this.#note = note;
-    this.#live = null;
   }
 
   load(trace: ImportedTrace) {
     const { video, question, model, settings, timings } = trace;
-    this.#text = trace.raw;
+    this.#fix(trace.raw);
     this.#meta = { video, question, model, settings, timings };
     this.#origin = 'import';
     this.#note = '';
-    this.#live = null;
+  }
+
+  #fix(text: string) {
+    this.#parser = null;
+    this.#raw = text;
+    this.#steps = parseTrace(text);
+    this.#streaming = false;
   }
 }

@@ -6,8 +6,8 @@
  * most a few copies wait for conversion.
  */
 import { EncodedPacketSink, VideoSampleSink, type InputVideoTrack, type VideoSample } from 'mediabunny';
-import { FramesError } from '../../src/lib/protocol/frames-error.ts';
-import type { ExtractedFrames, ExtractOptions, ExtractProgress } from '../../src/lib/protocol/frames-protocol.ts';
+import { AppError } from '../../src/lib/protocol/app-error.ts';
+import type { ExtractedFrames, ExtractOptions, ExtractProgress, FramesErrorKind } from '../../src/lib/protocol/frames-protocol.ts';
 import { smartResize } from '../../src/lib/preprocess/smart-resize.ts';
 import { planFrames } from '../../src/lib/preprocess/video-sampling.ts';
 import { classifyReadError } from './classify-error.ts';
@@ -31,15 +31,15 @@ export interface FrameCounter {
  * Why no frame came for a time inside the video. The container's index lists a packet there, but: its bytes
  * cannot be read (the file ends early: a cut-off download), or they hold no decodable picture (corrupt data).
  */
-async function missingFrameError(track: InputVideoTrack, queryTime: number, plannedTime: number): Promise<FramesError> {
+async function missingFrameError(track: InputVideoTrack, queryTime: number, plannedTime: number): Promise<AppError<FramesErrorKind>> {
   const at = `${plannedTime.toFixed(2)} s`;
   const packets = new EncodedPacketSink(track);
   const listed = await packets.getPacket(queryTime, { metadataOnly: true });
   const readable = listed && await packets.getPacket(queryTime).catch(() => null);
   if (listed && !readable) {
-    return new FramesError('truncated', `The file is truncated: its video data stops before ${at} (an incomplete download or copy?).`);
+    return new AppError('truncated', `The file is truncated: its video data stops before ${at} (an incomplete download or copy?).`);
   }
-  return new FramesError('decode-failed', `The video data at ${at} is damaged: no picture could be decoded there.`);
+  return new AppError('decode-failed', `The video data at ${at} is damaged: no picture could be decoded there.`);
 }
 
 export async function extractFrames(
@@ -51,7 +51,7 @@ export async function extractFrames(
   onProgress?: (p: ExtractProgress) => void,
 ): Promise<ExtractedFrames> {
   const cancelled = new Promise<never>((_, reject) => {
-    const abort = () => reject(new FramesError('cancelled', 'Frame extraction was cancelled.'));
+    const abort = () => reject(new AppError('cancelled', 'Frame extraction was cancelled.'));
     if (signal.aborted) abort();
     else signal.addEventListener('abort', abort, { once: true });
   });
@@ -65,7 +65,7 @@ export async function extractFrames(
     try {
       plan = planFrames({ duration: info.duration, videoFps: info.fps, fps: options.fps, maxFrames: options.maxFrames });
     } catch (error) {
-      if (error instanceof RangeError) throw new FramesError('empty', `The video is too short to sample: ${error.message}.`);
+      if (error instanceof RangeError) throw new AppError('empty', `The video is too short to sample: ${error.message}.`);
       throw error;
     }
     const size = smartResize(info.height, info.width, { minPixels: options.minPixels, maxPixels: options.maxPixels });
@@ -85,7 +85,7 @@ export async function extractFrames(
         pending = samples.next();
         const next = await Promise.race([pending, cancelled]);
         pending = null;
-        if (next.done) throw new FramesError('decode-failed', `The decoder stopped after ${i} of ${plan.count} frames.`);
+        if (next.done) throw new AppError('decode-failed', `The decoder stopped after ${i} of ${plan.count} frames.`);
         const sample = next.value;
         if (!sample) throw await missingFrameError(video.track, queryTimes[i], plan.times[i]);
         counter.open++;

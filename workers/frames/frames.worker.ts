@@ -4,21 +4,11 @@
  * one call (bad file, cancel) leaves nothing behind, so the worker stays usable.
  */
 import { expose, releaseProxy, transfer, type Remote } from 'comlink';
-import { FramesError } from '../../src/lib/protocol/frames-error.ts';
+import { outcomeOf } from '../../src/lib/protocol/app-error.ts';
 import type { ExtractedFrames, ExtractOptions, ExtractProgress, FramesApi, FramesOutcome, VideoInfo } from '../../src/lib/protocol/frames-protocol.ts';
 import { ConvertPool } from './convert-pool.ts';
 import { extractFrames, type FrameCounter } from './extract-frames.ts';
 import { openVideo } from './open-video.ts';
-
-/** Runs `work`, turning a FramesError into a failure value; other errors (bad options, bugs) still reject. */
-async function outcome<T>(work: () => Promise<T>): Promise<FramesOutcome<T>> {
-  try {
-    return { ok: true, value: await work() };
-  } catch (error) {
-    if (error instanceof FramesError) return error.toFailure();
-    throw error;
-  }
-}
 
 class FramesWorker implements FramesApi {
   readonly #running = new Set<AbortController>();
@@ -26,7 +16,7 @@ class FramesWorker implements FramesApi {
   #pool: ConvertPool | null = null;
 
   async probe(file: Blob): Promise<FramesOutcome<VideoInfo>> {
-    return outcome(async () => {
+    return outcomeOf(async () => {
       const video = await openVideo(file);
       video[Symbol.dispose]();
       return video.info;
@@ -39,7 +29,12 @@ class FramesWorker implements FramesApi {
     try {
       this.#pool ??= new ConvertPool();
       const pool = this.#pool;
-      const result = await outcome(() => extractFrames(file, options, job.signal, this.#counter, pool, onProgress));
+      // Progress reports travel on their own message port: waiting for the last one's reply means the page has
+      // seen every report before the result arrives.
+      let reported: unknown;
+      const report = onProgress && ((p: ExtractProgress) => void (reported = onProgress(p)));
+      const result: FramesOutcome<ExtractedFrames> = await outcomeOf(() => extractFrames(file, options, job.signal, this.#counter, pool, report));
+      await Promise.resolve(reported).catch(() => undefined);
       return result.ok ? transfer(result, result.value.frames.map((f) => f.buffer)) : result;
     } finally {
       this.#running.delete(job);

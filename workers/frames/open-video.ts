@@ -4,7 +4,7 @@
  * most a few MiB of the file in memory, so a 2-hour file opens as fast as a short one.
  */
 import { ALL_FORMATS, BlobSource, EncodedPacketSink, Input, type InputVideoTrack } from 'mediabunny';
-import { FramesError } from '../../src/lib/protocol/frames-error.ts';
+import { AppError } from '../../src/lib/protocol/app-error.ts';
 import type { VideoInfo } from '../../src/lib/protocol/frames-protocol.ts';
 import { classifyReadError } from './classify-error.ts';
 
@@ -17,30 +17,30 @@ export interface OpenedVideo extends Disposable {
 }
 
 export async function openVideo(file: Blob): Promise<OpenedVideo> {
-  if (file.size === 0) throw new FramesError('empty', 'The file is empty (0 bytes).');
+  if (file.size === 0) throw new AppError('empty', 'The file is empty (0 bytes).');
   const input = new Input({ source: new BlobSource(file), formats: ALL_FORMATS });
   try {
     // A known container with no tracks at all: its index (an MP4's moov box, written last by default) is
     // missing, which is what a cut-off download of such a file looks like.
     if ((await input.getTracks()).length === 0) {
-      throw new FramesError('truncated', 'The file is truncated: it ends before the index that lists its tracks (an incomplete download or copy?).');
+      throw new AppError('truncated', 'The file is truncated: it ends before the index that lists its tracks (an incomplete download or copy?).');
     }
     const track = await input.getPrimaryVideoTrack();
     if (!track) {
       const audio = await input.getPrimaryAudioTrack();
       throw audio
-        ? new FramesError('no-video-track', 'The file has sound but no video track.')
-        : new FramesError('no-video-track', 'The file has no video track.');
+        ? new AppError('no-video-track', 'The file has sound but no video track.')
+        : new AppError('no-video-track', 'The file has no video track.');
     }
     const first = await new EncodedPacketSink(track).getFirstPacket({ metadataOnly: true });
-    if (!first) throw new FramesError('empty', 'The video track has no frames it can read (an empty recording, or a file cut off early).');
+    if (!first) throw new AppError('empty', 'The video track has no frames it can read (an empty recording, or a file cut off early).');
     const end = await track.computeDuration();
     const duration = end - first.timestamp;
     const { bestGuessFrameRate } = await track.computeFrameRateMetrics();
-    if (!(duration > 0) || !(bestGuessFrameRate > 0)) throw new FramesError('empty', 'The video has a single frame or no duration.');
+    if (!(duration > 0) || !(bestGuessFrameRate > 0)) throw new AppError('empty', 'The video has a single frame or no duration.');
     const codec = await track.getCodec();
     if (!(await track.canDecode())) {
-      throw new FramesError('unsupported-codec', `This browser cannot decode ${codec ? `${codec.toUpperCase()} video` : 'this video codec'}. Convert the video to H.264, VP9 or AV1.`);
+      throw new AppError('unsupported-codec', `This browser cannot decode ${codec ? `${codec.toUpperCase()} video` : 'this video codec'}. Convert the video to H.264, VP9 or AV1.`);
     }
     const info: VideoInfo = {
       duration,

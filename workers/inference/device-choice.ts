@@ -3,7 +3,7 @@
  * and which device a load runs on. A forced 'webgpu' that is not available is an error, not a silent fallback.
  */
 import type { Device, DeviceChoice } from '../../src/lib/protocol/inference-protocol.ts';
-import { InferenceError } from '../../src/lib/protocol/inference-error.ts';
+import { AppError } from '../../src/lib/protocol/app-error.ts';
 import { isSoftwareAdapter, pickDevice, type AdapterFacts } from '../../src/lib/models/device-policy.ts';
 
 export interface DeviceChoiceResult {
@@ -30,6 +30,6 @@ export async function adapterFacts(): Promise<AdapterFacts> {
 /** @param wasmFits whether the model fits WASM's 4 GiB (auto keeps a software adapter for models that do not) */
 export async function chooseDevice(requested: DeviceChoice, wasmFits = true): Promise<DeviceChoiceResult> {
   const pick = pickDevice(requested, await adapterFacts(), wasmFits);
-  if ('error' in pick) throw new InferenceError('load-failed', pick.error);
+  if ('error' in pick) throw new AppError('load-failed', pick.error);
   return pick;
 }

@@ -2,7 +2,8 @@
  * The inference worker's state: at most one loaded model (a singleton per source and options) with its
  * conversation (KV cache and vision features kept for the next question), at most one running generation,
  * and the stop flag. Exposed through comlink by inference.worker.ts; the model runs through the project's own
- * generation loop (run-chat.ts) on onnxruntime-web.
+ * generation loop (run-chat.ts) on onnxruntime-web. Failures are thrown as AppError inside and returned as
+ * failure values (app-error.ts) by the API's methods.
  */
 import type * as Ort from 'onnxruntime-web';
 import type {
@@ -10,13 +11,14 @@ import type {
   AskResult,
   ChatRequest,
   InferenceApi,
+  InferenceOutcome,
   LoadOptions,
   LoadProgress,
   LoadResult,
   ModelSource,
   RunProgress,
 } from '../../src/lib/protocol/inference-protocol.ts';
-import { InferenceError } from '../../src/lib/protocol/inference-error.ts';
+import { AppError, outcomeOf } from '../../src/lib/protocol/app-error.ts';
 import { chooseDevice } from './device-choice.ts';
 import { watchDeviceLoss } from './device-loss.ts';
 import { LoadedModel, ModelLayoutError } from './loaded-model.ts';
@@ -53,14 +55,14 @@ function isOutOfMemory(error: unknown): boolean {
 }
 
 /** A load failure in words a person can act on. */
-function loadFailure(error: unknown, device: string): InferenceError {
-  if (error instanceof InferenceError) return error;
-  if (error instanceof ModelLayoutError || error instanceof MissingModelFile) return new InferenceError('load-failed', error.message, { cause: error });
+function loadFailure(error: unknown, device: string): AppError {
+  if (error instanceof AppError) return error;
+  if (error instanceof ModelLayoutError || error instanceof MissingModelFile) return new AppError('load-failed', error.message, { cause: error });
   if (isOutOfMemory(error)) {
     const advice = device === 'wasm' ? "WASM addresses at most 4 GiB: choose WebGPU, or a smaller model or dtype." : 'close other tabs or applications using the GPU, or choose a smaller model or dtype.';
-    return new InferenceError('out-of-memory', `Out of memory while loading the model on ${device === 'wasm' ? 'WASM' : 'WebGPU'} (${messageOf(error)}): ${advice}`, { cause: error });
+    return new AppError('out-of-memory', `Out of memory while loading the model on ${device === 'wasm' ? 'WASM' : 'WebGPU'} (${messageOf(error)}): ${advice}`, { cause: error });
   }
-  return new InferenceError('load-failed', `could not load the model: ${messageOf(error)}`, { cause: error });
+  return new AppError('load-failed', `could not load the model: ${messageOf(error)}`, { cause: error });
 }
 
 export class InferenceService implements InferenceApi {
@@ -75,11 +77,16 @@ export class InferenceService implements InferenceApi {
 
   constructor(private readonly ort: typeof Ort) {}
 
-  load(source: ModelSource, options: LoadOptions, onProgress?: (p: LoadProgress) => void): Promise<LoadResult> {
+  load(source: ModelSource, options: LoadOptions, onProgress?: (p: LoadProgress) => void): Promise<InferenceOutcome<LoadResult>> {
+    return outcomeOf(() => this.#loadOnce(source, options, onProgress));
+  }
+
+  /** One load per source and options: the same one again waits for (or returns) the first. */
+  #loadOnce(source: ModelSource, options: LoadOptions, onProgress?: (p: LoadProgress) => void): Promise<LoadResult> {
     this.#assertDevice();
     const key = `${sourceKey(source)}|${options.device}|${options.dtype}|${options.wasmFits ?? true}`;
     if (this.#slot?.key === key) return this.#slot.promise.then((m) => m.result);
-    if (this.#running) return Promise.reject(new InferenceError('busy', 'a generation is running: stop it before loading another model'));
+    if (this.#running) return Promise.reject(new AppError('busy', 'a generation is running: stop it before loading another model'));
     const previous = this.#slot;
     const promise = (async () => {
       // The old sessions go first: two models at once may not fit in memory.
@@ -115,30 +122,30 @@ export class InferenceService implements InferenceApi {
     }
   }
 
-  ask(request: AskRequest, onToken?: (text: string) => void, onProgress?: (p: RunProgress) => void): Promise<AskResult> {
-    return this.#generate(() => askToChat(request), onToken, onProgress);
+  ask(request: AskRequest, onToken?: (text: string) => void, onProgress?: (p: RunProgress) => void): Promise<InferenceOutcome<AskResult>> {
+    return outcomeOf(() => this.#generate(() => askToChat(request), onToken, onProgress));
   }
 
-  chat(request: ChatRequest, onToken?: (text: string) => void, onProgress?: (p: RunProgress) => void): Promise<AskResult> {
-    return this.#generate(() => request, onToken, onProgress);
+  chat(request: ChatRequest, onToken?: (text: string) => void, onProgress?: (p: RunProgress) => void): Promise<InferenceOutcome<AskResult>> {
+    return outcomeOf(() => this.#generate(() => request, onToken, onProgress));
   }
 
   async #generate(toChat: () => ChatRequest, onToken?: (text: string) => void, onProgress?: (p: RunProgress) => void): Promise<AskResult> {
     this.#assertDevice();
-    if (this.#running) throw new InferenceError('busy', 'a generation is already running: stop it first');
-    if (!this.#slot) throw new InferenceError('not-loaded', 'no model is loaded');
+    if (this.#running) throw new AppError('busy', 'a generation is already running: stop it first');
+    if (!this.#slot) throw new AppError('not-loaded', 'no model is loaded');
     let ended!: () => void;
     this.#running = new Promise((resolve) => (ended = resolve));
     this.#stopRequested = false;
     try {
       const { session } = await this.#slot.promise.catch((error: unknown) => {
-        throw new InferenceError('not-loaded', `the model failed to load: ${messageOf(error)}`);
+        throw new AppError('not-loaded', `the model failed to load: ${messageOf(error)}`);
       });
       let chat: ChatRequest;
       try {
         chat = toChat();
       } catch (error) {
-        throw new InferenceError('bad-input', messageOf(error), { cause: error });
+        throw new AppError('bad-input', messageOf(error), { cause: error });
       }
       const result = await runChat(session, chat, { shouldStop: () => this.#stopRequested, onToken, onProgress });
       // A loss mid-run interrupts the generation: its partial text is no answer.
@@ -149,11 +156,11 @@ export class InferenceService implements InferenceApi {
       // it so the person is told the device was lost, not shown the runtime's raw message.
       if (this.#lossHandled) await Promise.race([this.#lossHandled, delay(DEVICE_LOSS_GRACE_MS)]);
       this.#assertDevice();
-      if (error instanceof InferenceError) throw error;
+      if (error instanceof AppError) throw error;
       if (isOutOfMemory(error)) {
-        throw new InferenceError('out-of-memory', `Out of memory while answering (${messageOf(error)}): try fewer frames, a shorter answer, or a smaller model. The model stays loaded.`, { cause: error });
+        throw new AppError('out-of-memory', `Out of memory while answering (${messageOf(error)}): try fewer frames, a shorter answer, or a smaller model. The model stays loaded.`, { cause: error });
       }
-      throw new InferenceError('generation-failed', `generation failed: ${messageOf(error)}`, { cause: error });
+      throw new AppError('generation-failed', `generation failed: ${messageOf(error)}`, { cause: error });
     } finally {
       this.#running = null;
       ended();
@@ -174,6 +181,6 @@ export class InferenceService implements InferenceApi {
   }
 
   #assertDevice(): void {
-    if (this.#deviceLost) throw new InferenceError('device-lost', this.#deviceLost);
+    if (this.#deviceLost) throw new AppError('device-lost', this.#deviceLost);
   }
 }

@@ -5,10 +5,8 @@
 import { expose } from 'comlink';
 import * as ort from 'onnxruntime-web/webgpu';
 import type { InferenceApi } from '../../src/lib/protocol/inference-protocol.ts';
-import { installInferenceErrorTransfer } from '../../src/lib/protocol/inference-error.ts';
 import { InferenceService } from './inference-service.ts';
 import { configureOrtWeb } from './ort-web-env.ts';
 
 configureOrtWeb(ort, import.meta.env.BASE_URL);
-installInferenceErrorTransfer();
 expose(new InferenceService(ort) satisfies InferenceApi);

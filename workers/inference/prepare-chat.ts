@@ -7,6 +7,7 @@ import type { ChatRequest, VisualInput } from '../../src/lib/protocol/inference-
 import { renderChatTemplate } from '../../src/lib/generation/chat-template.ts';
 import { patchify, type Patches, type PatchifyOptions } from '../../src/lib/preprocess/patchify.ts';
 import { ropeIndex } from '../../src/lib/preprocess/rope-index.ts';
+import { secondPerGridT } from '../../src/lib/preprocess/video-sampling.ts';
 import { expandVisionPadIds, visionTokenCount } from '../../src/lib/preprocess/vision-tokens.ts';
 import type { VisionSettings } from './model-settings.ts';
 import type { PromptKit } from './prompt-kit.ts';
@@ -51,7 +52,7 @@ function prepareVisual(visual: VisualInput, vision: VisionSettings): PreparedVis
     kind: 'video',
     patches: patchify(visual.frames, visual.width, visual.height, options),
     frames: visual.frames.length,
-    secondPerGridT: vision.temporalPatchSize / visual.sampleFps,
+    secondPerGridT: secondPerGridT(visual.sampleFps, vision.temporalPatchSize),
   };
 }
 

@@ -8,7 +8,7 @@
 import { contentHash } from '../../src/lib/preprocess/content-hash.ts';
 import { DEFAULT_MAX_NEW_TOKENS, DEFAULT_PREFILL_CHUNK } from '../../src/lib/generation/generation-defaults.ts';
 import type { AskResult, AskStats, ChatRequest, RunProgress, VisualInput } from '../../src/lib/protocol/inference-protocol.ts';
-import { InferenceError } from '../../src/lib/protocol/inference-error.ts';
+import { AppError } from '../../src/lib/protocol/app-error.ts';
 import { sampleToken } from '../../src/lib/generation/token-sampling.ts';
 import { TokenTextStream } from '../../src/lib/generation/token-text-stream.ts';
 import { visionTokenCount } from '../../src/lib/preprocess/vision-tokens.ts';
@@ -62,7 +62,7 @@ function asBadInput<T>(prepare: () => T): T {
   try {
     return prepare();
   } catch (error) {
-    throw new InferenceError('bad-input', error instanceof Error ? error.message : String(error), { cause: error });
+    throw new AppError('bad-input', error instanceof Error ? error.message : String(error), { cause: error });
   }
 }
 

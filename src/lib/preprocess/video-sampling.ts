@@ -49,6 +49,14 @@ export interface FramePlan {
   secondPerGridT: number;
 }
 
+/**
+ * Seconds per temporal grid step, temporal_patch_size / sample_fps: what qwen-vl-utils hands the processor as
+ * second_per_grid_t. The one place it is computed (the frame plan here, the prompt in workers/inference).
+ */
+export function secondPerGridT(sampleFps: number, temporalPatchSize = FRAME_FACTOR): number {
+  return temporalPatchSize / sampleFps;
+}
+
 function requirePositive(name: string, value: number): void {
   if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) throw new TypeError(`${name} must be a positive finite number, got ${value}`);
 }
@@ -119,6 +127,5 @@ export function planFrames(options: FramePlanOptions): FramePlan {
   const latest = (Math.ceil(duration * videoFps) - 1) / videoFps;
   const times = indices.map((i) => Math.min(i / videoFps, latest));
   const sampleFps = (count / totalFrames) * videoFps;
-  // temporal_patch_size / sample_fps; the temporal patch is the frame pair.
-  return { count, indices, times, sampleFps, secondPerGridT: FRAME_FACTOR / sampleFps };
+  return { count, indices, times, sampleFps, secondPerGridT: secondPerGridT(sampleFps) };
 }

@@ -1,8 +1,9 @@
 /**
  * The typed surface of workers/frames (called through comlink). Frames cross the thread boundary as
- * transferred typed arrays; nothing here depends on the DOM. Failures come back as values (a FramesFailure
- * with its kind), so the kind survives the worker boundary without a custom comlink handler.
+ * transferred typed arrays; nothing here depends on the DOM. Failures come back as values (app-error.ts:
+ * an Outcome whose failure has a FramesErrorKind), so the kind survives the worker boundary.
  */
+import type { Outcome } from './app-error.ts';
 
 export interface VideoInfo {
   /** Seconds, from the first to the end of the last video frame. */
@@ -62,8 +63,12 @@ export interface ExtractedFrames {
   timestamps: number[];
   /** The planned sample times the frames were chosen for, seconds (src/lib/preprocess/video-sampling.ts). */
   plannedTimes: number[];
-  /** The plan's effective sampling rate and seconds per temporal grid step (for the model's time positions). */
+  /** The plan's effective sampling rate: the model's time positions are derived from it. */
   sampleFps: number;
+  /**
+   * The plan's seconds per temporal grid step (video-sampling.ts' secondPerGridT; the inference worker derives
+   * the same from sampleFps and the model's temporal patch size).
+   */
   secondPerGridT: number;
 }
 
@@ -75,15 +80,8 @@ export interface ExtractProgress {
 /** Error kinds the UI can switch on to show a specific message. */
 export type FramesErrorKind = 'not-a-video' | 'no-video-track' | 'unsupported-codec' | 'truncated' | 'empty' | 'cancelled' | 'decode-failed';
 
-/** A failed call: the kind to switch on and a message meant for people. */
-export interface FramesFailure {
-  ok: false;
-  kind: FramesErrorKind;
-  message: string;
-}
-
 /** What every FramesApi call resolves to; it never rejects for a bad input. */
-export type FramesOutcome<T> = { ok: true; value: T } | FramesFailure;
+export type FramesOutcome<T> = Outcome<T, FramesErrorKind>;
 
 export interface FramesApi {
   probe(file: Blob): Promise<FramesOutcome<VideoInfo>>;

@@ -1,7 +1,9 @@
 /**
  * The typed surface of workers/inference (called through comlink). The UI never imports the ML library;
- * it only sees these types.
+ * it only sees these types. Failures come back as values (app-error.ts: an Outcome whose failure has an
+ * InferenceErrorKind), as the frames worker's do.
  */
+import type { Outcome } from './app-error.ts';
 import type { ChatMessage } from '../generation/chat-template.ts';
 import type { ExtractedFrames } from './frames-protocol.ts';
 import type { ModelDtype } from '../models/model-layout.ts';
@@ -68,10 +70,11 @@ export interface GenerationOptions {
 /** A ReWatch question about one video: the worker builds the ReWatch prompt around it. */
 export interface AskRequest extends GenerationOptions {
   /**
-   * The sampled frames. `sampleFps` (the frame plan's effective rate, qwen-vl-utils' sample_fps) sets
-   * second_per_grid_t = temporal_patch_size / sampleFps in the position ids.
+   * The sampled frames (transferred by the page's client, not copied). `sampleFps` (the frame plan's
+   * effective rate, qwen-vl-utils' sample_fps) sets second_per_grid_t = temporal_patch_size / sampleFps in
+   * the position ids.
    */
-  frames: Pick<ExtractedFrames, 'frames' | 'width' | 'height' | 'timestamps' | 'sampleFps'>;
+  frames: Pick<ExtractedFrames, 'frames' | 'width' | 'height' | 'sampleFps'>;
   /** Video duration in seconds (for the prompt's `00:00-MM:SS`). */
   duration: number;
   question: string;
@@ -123,14 +126,18 @@ export interface AskResult {
   stopped: boolean;
 }
 
+/** Error kinds the UI can switch on to show a specific message. */
 export type InferenceErrorKind = 'load-failed' | 'out-of-memory' | 'not-loaded' | 'busy' | 'device-lost' | 'bad-input' | 'generation-failed';
 
+/** What load, ask and chat resolve to. */
+export type InferenceOutcome<T> = Outcome<T, InferenceErrorKind>;
+
 export interface InferenceApi {
-  load(source: ModelSource, options: LoadOptions, onProgress?: (p: LoadProgress) => void): Promise<LoadResult>;
+  load(source: ModelSource, options: LoadOptions, onProgress?: (p: LoadProgress) => void): Promise<InferenceOutcome<LoadResult>>;
   /** Streams the answer to a question about a video; text pieces arrive through onToken, progress before the first token through onProgress. */
-  ask(request: AskRequest, onToken?: (text: string) => void, onProgress?: (progress: RunProgress) => void): Promise<AskResult>;
+  ask(request: AskRequest, onToken?: (text: string) => void, onProgress?: (progress: RunProgress) => void): Promise<InferenceOutcome<AskResult>>;
   /** The same for an arbitrary prompt with images and videos. */
-  chat(request: ChatRequest, onToken?: (text: string) => void, onProgress?: (progress: RunProgress) => void): Promise<AskResult>;
+  chat(request: ChatRequest, onToken?: (text: string) => void, onProgress?: (progress: RunProgress) => void): Promise<InferenceOutcome<AskResult>>;
   /** Interrupts a running ask: within one token while generating, one chunk while prefilling. */
   stop(): void;
   /** Releases the model's sessions. */
