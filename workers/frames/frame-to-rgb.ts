@@ -66,16 +66,15 @@ export function orientToRgb(src: Uint8Array | Uint8ClampedArray, w: number, h: n
   const outW = quarter % 2 === 0 ? w : h;
   const outH = quarter % 2 === 0 ? h : w;
   // Source pixel index = base + x' * dx + y' * dy for output pixel (x', y').
-  let [base, dx, dy] = [
+  const [start, stepX, dy] = [
     [0, 1, w],
     [(h - 1) * w, -w, 1],
     [(h - 1) * w + w - 1, -1, -w],
     [w - 1, w, -1],
   ][quarter];
-  if (flip) {
-    base += (outW - 1) * dx;
-    dx = -dx;
-  }
+  // A mirrored frame reads each output row from its far end.
+  const base = flip ? start + (outW - 1) * stepX : start;
+  const dx = flip ? -stepX : stepX;
   const out = new Uint8Array(outW * outH * 3);
   let o = 0;
   for (let y = 0; y < outH; y++) {

@@ -158,10 +158,9 @@ describe.each(VARIANTS)('$name', (variant) => {
     expect(argmax(logits)).toBe(afterAppend);
     // Continue the cold run greedily: the same ids as the appended generation.
     const coldIds = [argmax(logits)];
-    let next = logits;
     for (let i = 0; i < 4; i++) {
       const p = cold.nextPosition;
-      next = (await cold.feed({ ids: [coldIds.at(-1)!], positions: [[p], [p], [p]], visuals: [] }, { chunkTokens: 1 }))!;
+      const next = (await cold.feed({ ids: [coldIds.at(-1)!], positions: [[p], [p], [p]], visuals: [] }, { chunkTokens: 1 }))!;
       coldIds.push(argmax(next));
     }
     expect(generation.ids.slice(generated.length)).toEqual(coldIds);

@@ -66,7 +66,7 @@ function urlFolder(base: string, onRead?: ReadProgress): ModelFolder {
     } catch (error) {
       // Offline, a file a downloaded model lacks (an optional one the server never had) is absent, not an error.
       if (await isDownloaded(url)) return null;
-      throw new Error(`could not reach ${url}: ${error instanceof Error ? error.message : String(error)}`);
+      throw new Error(`could not reach ${url}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
     }
     if (response.status === 404) return null;
     if (!response.ok && response.status !== 206) throw new Error(`${url}: HTTP ${response.status} ${response.statusText}`.trim());
