@@ -19,7 +19,9 @@ import { ALL_FORMATS, EncodedPacketSink, FilePathSource, Input } from 'mediabunn
 import { REWATCH_FRAME_PIXELS, smartResize } from '../src/lib/preprocess/smart-resize.ts';
 import { resizeRgb } from '../src/lib/preprocess/image-resize.ts';
 import { planFrames } from '../src/lib/preprocess/video-sampling.ts';
+import type { FramesBenchHarness, WorkerRun } from '../tests/pages/frames-bench.ts';
 import { launchChromium, startDevServer } from '../tests/support/browser.ts';
+import { openHarness } from '../tests/support/harness.ts';
 import { codeFilter, readFrameCode } from '../tests/support/frame-code.ts';
 import { REFERENCE_ROOT, REPO_ROOT } from '../tests/support/reference.ts';
 
@@ -170,7 +172,7 @@ async function main(): Promise<void> {
   console.log(`ffmpeg -ss (${plan.count} processes): ${seconds(seek.ms)}  ${checkCodes(seek.frames.map((f) => readFrameCode(f, W, H)))}`);
   const ffmpeg = select.ms <= seek.ms ? { method: 'select', ...select } : { method: '-ss', ...seek };
 
-  let started = performance.now();
+  const started = performance.now();
   const reference = ffmpeg.frames.map((f) => resizeRgb(f, W, H, size.width, size.height));
   const resizeMs = performance.now() - started;
   writeFileSync(join(BENCH_DIR, 'reference.rgb'), Buffer.concat(reference));
@@ -183,15 +185,13 @@ async function main(): Promise<void> {
   try {
     const page = await browser.context.newPage();
     page.on('pageerror', (e) => console.error(`[page] ${e.message}`));
-    await page.goto(`${server.url}/tests/pages/frames-bench.html`);
-    await page.waitForFunction(() => (window as any).benchReady === true, null, { timeout: 300_000 });
+    const bench = await openHarness<FramesBenchHarness>(page, `${server.url}/tests/pages/frames-bench.html`, 300_000);
     await page.setInputFiles('#video', VIDEO);
     page.setDefaultTimeout(0);
 
-    type WorkerRun = { ms: number; codes: (number | null)[]; timestamps: number[]; plannedTimes: number[]; openFrames: number; diff: Record<string, number> };
     const worker: Record<string, WorkerRun> = {};
     for (const resize of ['bicubic', 'canvas'] as const) {
-      const r = await page.evaluate(([o, u]) => (window as any).bench.worker(o, u), [{ ...REWATCH, resize }, `${BENCH_URL}/reference.rgb`] as const) as WorkerRun;
+      const r = await bench.worker({ ...REWATCH, resize }, `${BENCH_URL}/reference.rgb`);
       worker[resize] = r;
       const planOk = JSON.stringify(r.plannedTimes) === JSON.stringify(plan.times);
       const late = Math.max(...r.timestamps.map((t, k) => Math.abs(t - plan.indices[k] / FPS)));
@@ -200,7 +200,7 @@ async function main(): Promise<void> {
     }
 
     const times = plan.times.map((t) => t + 0.25 / FPS);
-    const naive = await page.evaluate(([t, w, h]) => (window as any).bench.naive(t, w, h), [times, size.width, size.height] as const) as { ms: number; codes: (number | null)[] };
+    const naive = await bench.naive(times, size.width, size.height);
     console.log(`naive <video> seeking + canvas: ${seconds(naive.ms)}  ${checkCodes(naive.codes)}`);
 
     const config = JSON.parse(readFileSync(join(REFERENCE_ROOT, 'qwen2_5_vl_tiny/model/preprocessor_config.json'), 'utf8'));
@@ -210,11 +210,11 @@ async function main(): Promise<void> {
       ...config, do_resize: true, do_rescale: true, do_normalize: true, resample: 3,
       min_pixels: REWATCH_FRAME_PIXELS, max_pixels: REWATCH_FRAME_PIXELS,
     };
-    const pre = await page.evaluate(([u, fw, fh, w, h, c]) => (window as any).bench.preprocess(u, fw, fh, w, h, c), [`${BENCH_URL}/full.rgb`, W, H, size.width, size.height, processorConfig] as const) as Record<string, any>;
+    const pre = await bench.preprocess(`${BENCH_URL}/full.rgb`, W, H, size.width, size.height, processorConfig);
 
     // Length: the 2-hour 1080p file through the same worker (a File from disk, never read whole).
     await page.setInputFiles('#video', LONG_VIDEO);
-    const long = await page.evaluate((o) => (window as any).bench.long(o), REWATCH) as { probeMs: number; ms: number; width: number; height: number; codes: (number | null)[]; info: Record<string, number> };
+    const long = await bench.long(REWATCH);
     const longPlan = planFrames({ duration: LONG.clips * LONG.clipFrames / LONG.fps, videoFps: LONG.fps, totalFrames: LONG.clips * LONG.clipFrames });
     const longCorrect = long.codes.filter((c, k) => c === longPlan.indices[k] % LONG.clipFrames).length;
     console.log(`2-hour ${LONG.w}x${LONG.h} file: probe ${seconds(long.probeMs)} (duration ${long.info.duration.toFixed(1)} s, ${long.info.fps} fps); 192 frames at ${long.width}x${long.height} in ${seconds(long.ms)}, ${longCorrect}/${longPlan.count} correct`);

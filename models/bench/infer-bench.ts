@@ -18,7 +18,9 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { isDtype, type ModelDtype } from '../../src/lib/models/model-layout.ts';
+import type { DecoderLoopHarness, DecoderLoopWindow } from '../../tests/pages/decoder-loop.ts';
 import { launchChromium, startDevServer } from '../../tests/support/browser.ts';
+import { openHarness } from '../../tests/support/harness.ts';
 import { referenceModelDir, referenceModels, REPO_ROOT } from '../../tests/support/reference.ts';
 import { type BenchOptions, type StageReport } from './infer-stages.ts';
 import { PRESETS, type PresetName } from './presets.ts';
@@ -87,16 +89,12 @@ async function runBrowser(runtime: 'wasm' | 'webgpu', modelUrl: string, options:
   try {
     const page = await browser.context.newPage();
     page.on('pageerror', (e) => console.error(`  ${runtime} page error: ${e.message}`));
-    await page.exposeFunction('benchStage', (report: StageReport) => {
+    await page.exposeFunction('benchStage' satisfies keyof DecoderLoopWindow, (report: StageReport) => {
       row.stages.push(report);
       console.log(`  ${runtime}: ${describe(report)}`);
     });
-    await page.goto(`${server.url}/tests/pages/decoder-loop.html`);
-    await page.waitForFunction(() => (window as any).harnessReady === true, null, { timeout: 120_000 });
-    const run = page.evaluate(
-      ([url, device, opts]) => (window as any).loop.bench(url, device, opts, (window as any).proxy((r: unknown) => (window as any).benchStage(r))),
-      [modelUrl, runtime, options] as const,
-    );
+    const loop = await openHarness<DecoderLoopHarness>(page, `${server.url}/tests/pages/decoder-loop.html`);
+    const run = loop.bench(modelUrl, runtime, options);
     let timer: ReturnType<typeof setTimeout> | undefined;
     const budget = new Promise<'budget'>((resolve) => (timer = setTimeout(() => resolve('budget'), budgetMs)));
     const outcome = await Promise.race([run.then(() => 'done' as const, (e: Error) => e), budget]);

@@ -18,10 +18,11 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { isDtype, type ModelDtype } from '../../src/lib/models/model-layout.ts';
-import type { DeviceChoice } from '../../src/lib/protocol/inference-protocol.ts';
+import type { DeviceChoice, LoadOptions, ModelSource } from '../../src/lib/protocol/inference-protocol.ts';
 import { createAppServer } from '../../scripts/serve.ts';
 import { modelRoute } from '../../scripts/model-route.ts';
 import { launchChromium, startDevServer } from '../../tests/support/browser.ts';
+import { openHarness } from '../../tests/support/harness.ts';
 import { REPO_ROOT } from '../../tests/support/reference.ts';
 import { chromiumPss, samplePeak } from './process-memory.ts';
 
@@ -36,6 +37,21 @@ interface PathRow {
   downloadPeak?: { browserPssMb: number };
   outcome: string;
 }
+
+/**
+ * The calls this bench makes on tests/pages/inference.html's harness, as far as it relies on them (that page is
+ * typed by its own module; only these are assumed here).
+ */
+interface InferencePageHarness {
+  /** Downloads a model folder into the Cache API as the app does. */
+  download(folderUrl: string, dtype: ModelDtype): Promise<void>;
+  load(source: ModelSource, options: LoadOptions): Promise<LoadOutcome>;
+  /** Loads the folder chosen in the page's harness-folder input. */
+  loadFromInput(options: LoadOptions): Promise<LoadOutcome>;
+}
+
+/** A load's outcome as the page settles it: only whether it worked, and why not. */
+type LoadOutcome = { ok: true } | { ok: false; message: string };
 
 /** Serves `dir` as a plain static server: CORS, no range requests (every request gets the whole file). */
 function plainServer(dir: string): Promise<{ server: Server; url: string }> {
@@ -68,12 +84,11 @@ async function loadBy(path: LoadPath, folder: string, dtype: ModelDtype, device:
   const row: PathRow = { path, seconds: 0, peak: { browserPssMb: 0, rendererPssMb: 0, gpuPssMb: 0 }, outcome: '' };
   try {
     const page = await browser.context.newPage();
-    await page.goto(`${urls.dev}/tests/pages/inference.html`);
-    await page.waitForFunction(() => (window as any).harnessReady === true, null, { timeout: 120_000 });
-    const options = { device, dtype };
+    const inference = await openHarness<InferencePageHarness>(page, `${urls.dev}/tests/pages/inference.html`);
+    const options: LoadOptions = { device, dtype };
     if (path === 'cached') {
       const download = samplePeak(sample);
-      await page.evaluate(([url, opts]) => (window as any).harness.download(url, opts.dtype), [urls.app, options] as const);
+      await inference.download(urls.app, options.dtype);
       row.downloadPeak = { browserPssMb: download.stop().browserPssMb };
     }
     if (path === 'picked') await page.locator('[data-testid=harness-folder]').setInputFiles(folder);
@@ -85,17 +100,11 @@ async function loadBy(path: LoadPath, folder: string, dtype: ModelDtype, device:
       lastPrint = t;
       console.log(`  [${t.toFixed(0)} s] browser ${s.browserPssMb.toFixed(0)} MB PSS (renderer ${s.rendererPssMb.toFixed(0)}, GPU ${s.gpuPssMb.toFixed(0)})`);
     });
-    const load = page.evaluate(
-      ([p, url, opts]) => {
-        const h = (window as any).harness;
-        return p === 'picked' ? h.loadFromInput(opts) : h.load({ kind: 'url', url }, opts);
-      },
-      [path, path === 'static' ? urls.plain : urls.app, options] as const,
-    );
-    const outcome = await Promise.race([load, new Promise<string>((r) => setTimeout(() => r('budget'), budgetMs))]);
+    const load = path === 'picked' ? inference.loadFromInput(options) : inference.load({ kind: 'url', url: path === 'static' ? urls.plain : urls.app }, options);
+    const outcome = await Promise.race([load, new Promise<'budget'>((r) => setTimeout(() => r('budget'), budgetMs))]);
     row.seconds = (performance.now() - started) / 1000;
     row.peak = memory.stop();
-    row.outcome = outcome === 'budget' ? `stopped after the ${budgetMs / 1000} s budget` : (outcome as { ok: boolean; message?: string }).ok ? 'loaded' : `failed: ${(outcome as { message: string }).message}`;
+    row.outcome = outcome === 'budget' ? `stopped after the ${budgetMs / 1000} s budget` : outcome.ok ? 'loaded' : `failed: ${outcome.message}`;
   } finally {
     await browser.close();
   }

@@ -11,6 +11,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import makeModelFixtures from '../../scripts/fixtures/models.ts';
 import makeVideos, { VIDEO_FIXTURES_URL } from '../../scripts/fixtures/videos.ts';
 import { openTestPage, type Page, type TestPage } from '../support/browser.ts';
+import type { ProbeWindow } from '../support/harness.ts';
+
+/** What the page showed while a run went on (recorded by the first test). */
+interface SeenProbe {
+  __seen: { progress: boolean; traces: string[] };
+}
 
 let harness: TestPage;
 let page: Page;
@@ -76,7 +82,8 @@ describe('asking the tiny model', () => {
     await page.fill('[data-testid=question]', 'What changes between 00:02 and 00:05? A. colour B. position');
     // Record what the page shows while it runs: the frames progress bar, and each new text of the trace.
     await page.evaluate(() => {
-      const seen = ((window as any).__seen = { progress: false, traces: [] as string[] });
+      const seen: SeenProbe['__seen'] = { progress: false, traces: [] };
+      (window as ProbeWindow<SeenProbe>).__seen = seen;
       new MutationObserver(() => {
         if (document.querySelector('[data-testid=frames-progress]')) seen.progress = true;
         const text = document.querySelector('[data-testid=trace]')?.textContent ?? '';
@@ -86,7 +93,7 @@ describe('asking the tiny model', () => {
     await page.click('[data-testid=ask]');
     // Stats appear when a run ends (this page has had none before).
     await page.waitForSelector('[data-testid=stats]', { timeout: 240_000 });
-    const seen = await page.evaluate(() => (window as any).__seen as { progress: boolean; traces: string[] });
+    const seen = await page.evaluate(() => (window as ProbeWindow<SeenProbe>).__seen);
     expect(seen.progress).toBe(true);
     // Streamed: the trace grew through several texts, each extending the one before.
     expect(seen.traces.length).toBeGreaterThan(2);

@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { collectConsole, launchChromium, startDevServer, type LaunchedBrowser, type Page } from '../support/browser.ts';
+import type { ProbeWindow } from '../support/harness.ts';
 import { REPO_ROOT } from '../support/reference.ts';
 import makeVideos, { VIDEO_FIXTURES_DIR } from '../../scripts/fixtures/videos.ts';
 
@@ -21,6 +22,18 @@ const RAW =
   ' And 00:45 is past the end. <answer>(C) it lands</answer>';
 /** Starts of the cited ranges in citing order (the observation repeating 00:11-00:12 adds nothing). */
 const PLAYED_STARTS = [1, 11, 17.5];
+
+/** What these tests put on the page's window. */
+interface AppProbes {
+  /** The player's currentTime at each finished seek (recordSeeks). */
+  __seeks: number[];
+  /** Node's collector of captions (page.exposeFunction), and the last caption passed to it. */
+  __caption(text: string): Promise<void>;
+  __lastCaption?: string;
+  /** Set only if markup of the trace ran (it must not). */
+  __xss?: number;
+}
+type AppWindow = ProbeWindow<AppProbes>;
 
 let browser: LaunchedBrowser;
 let server: Awaited<ReturnType<typeof startDevServer>>;
@@ -39,11 +52,12 @@ async function stepsOnScreen(): Promise<[string | null, string][]> {
 async function recordSeeks() {
   await page.evaluate(() => {
     const video = document.querySelector('video')!;
-    (window as any).__seeks = [];
-    video.addEventListener('seeked', () => (window as any).__seeks.push(video.currentTime));
+    const w = window as AppWindow;
+    w.__seeks = [];
+    video.addEventListener('seeked', () => w.__seeks.push(video.currentTime));
   });
 }
-const seeks = () => page.evaluate(() => (window as any).__seeks as number[]);
+const seeks = () => page.evaluate(() => (window as AppWindow).__seeks);
 
 /** Seek times match when within 0.1 s: a playing video has moved on a little by the time 'seeked' is handled. */
 function expectTimes(actual: number[], expected: number[]) {
@@ -105,7 +119,7 @@ describe('an imported trace drives the player', () => {
     for (const i of [0, 1, 3, 4]) {
       await chips.nth(i).click();
       starts.push(Number(await chips.nth(i).getAttribute('data-start')));
-      await page.waitForFunction((n) => (window as any).__seeks.length === n, starts.length);
+      await page.waitForFunction((n) => (window as AppWindow).__seeks.length === n, starts.length);
     }
     expectTimes(await seeks(), [1, 11, 17.5, 20]);
 
@@ -127,7 +141,7 @@ describe('an imported trace drives the player', () => {
     await segments.nth(2).hover();
     expect(await segments.nth(2).textContent()).toContain('the landing');
     await segments.nth(1).click();
-    await page.waitForFunction(() => (window as any).__seeks.length === 1);
+    await page.waitForFunction(() => (window as AppWindow).__seeks.length === 1);
     expectTimes(await seeks(), [11]);
   });
 
@@ -136,13 +150,14 @@ describe('an imported trace drives the player', () => {
     const captions: string[] = [];
     await page.exposeFunction('__caption', (text: string) => captions.push(text));
     await page.evaluate(() => {
+      const w = window as AppWindow;
       new MutationObserver(() => {
         const caption = document.querySelector('[data-testid=caption] .text')?.textContent;
-        if (caption && caption !== (window as any).__lastCaption) (window as any).__caption(((window as any).__lastCaption = caption));
+        if (caption && caption !== w.__lastCaption) void w.__caption((w.__lastCaption = caption));
       }).observe(document.body, { subtree: true, childList: true, characterData: true });
     });
     await page.click('[data-testid=play-trace]');
-    await page.waitForFunction(() => document.querySelector('[data-testid=pause-trace]')!.hasAttribute('disabled') && (window as any).__seeks.length >= 3);
+    await page.waitForFunction(() => document.querySelector('[data-testid=pause-trace]')!.hasAttribute('disabled') && (window as AppWindow).__seeks.length >= 3);
     expectTimes(await seeks(), PLAYED_STARTS);
     expect(captions).toEqual(['The red square moves right.', expect.stringContaining('Two squares cross'), 'The cyan square lands.']);
     expect(await page.isVisible('[data-testid=caption]')).toBe(false);
@@ -151,11 +166,11 @@ describe('an imported trace drives the player', () => {
   it('pauses, resumes and steps with the keyboard', async () => {
     await openTraceAndVideo();
     await page.click('[data-testid=play-trace]');
-    await page.waitForFunction(() => (window as any).__seeks.length === 1);
+    await page.waitForFunction(() => (window as AppWindow).__seeks.length === 1);
     await page.keyboard.press('ArrowRight');
-    await page.waitForFunction(() => (window as any).__seeks.length === 2);
+    await page.waitForFunction(() => (window as AppWindow).__seeks.length === 2);
     await page.keyboard.press('ArrowLeft');
-    await page.waitForFunction(() => (window as any).__seeks.length === 3);
+    await page.waitForFunction(() => (window as AppWindow).__seeks.length === 3);
     expectTimes(await seeks(), [1, 11, 1]);
     // Focus away from the buttons so Space means pause/resume, not "press this button".
     await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
@@ -212,7 +227,7 @@ describe('export and import', () => {
     const observation = page.locator('[data-testid=trace-step][data-kind=observation]').nth(1);
     expect(await observation.textContent()).toContain('<img src=x onerror="window.__xss=1"> and <script>window.__xss=2</script>');
     expect(await page.locator('[data-testid=trace] img, [data-testid=trace] script').count()).toBe(0);
-    expect(await page.evaluate(() => (window as any).__xss)).toBeUndefined();
+    expect(await page.evaluate(() => (window as AppWindow).__xss)).toBeUndefined();
   });
 });
 

@@ -9,11 +9,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import makeModelFixtures from '../../scripts/fixtures/models.ts';
 import { allReferenceCases, loadReferenceCase, tensor } from '../support/reference.ts';
-import { openTestPage, type Page, type TestPage } from '../support/browser.ts';
-import type { GenerateRequest, GenerateResult } from '../pages/converted-model.ts';
+import { openTestPage, type TestPage } from '../support/browser.ts';
+import { openHarness, type HarnessClient } from '../support/harness.ts';
+import type { ConvertedModelHarness, GenerateRequest, GenerateResult } from '../pages/converted-model.ts';
 
 let harness: TestPage;
-let page: Page;
+let transformers: HarnessClient<ConvertedModelHarness>;
 let consoleLines: string[];
 
 const imageCases = allReferenceCases()
@@ -23,9 +24,8 @@ const imageCases = allReferenceCases()
 beforeAll(async () => {
   await makeModelFixtures();
   harness = await openTestPage();
-  ({ page, log: consoleLines } = harness);
-  await page.goto(`${harness.url}/tests/pages/converted-model.html`);
-  await page.waitForFunction(() => (window as any).harnessReady === true, null, { timeout: 120_000 });
+  consoleLines = harness.log;
+  transformers = await openHarness<ConvertedModelHarness>(harness.page, `${harness.url}/tests/pages/converted-model.html`);
 });
 
 afterAll(async () => {
@@ -34,9 +34,9 @@ afterAll(async () => {
 
 async function generate(req: GenerateRequest): Promise<GenerateResult> {
   try {
-    return await page.evaluate((r) => (window as any).generate(r), req);
+    return await transformers.generate(req);
   } catch (e) {
-    throw new Error(`${(e as Error).message}\n${consoleLines.slice(-20).join('\n')}`);
+    throw new Error(`${(e as Error).message}\n${consoleLines.slice(-20).join('\n')}`, { cause: e });
   }
 }
 

@@ -9,24 +9,20 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import makeModelFixtures, { MODEL_FIXTURES_URL } from '../../scripts/fixtures/models.ts';
 import { loadCaseChat } from '../../models/parity/case-chat.ts';
 import type { ChatRequest } from '../../src/lib/protocol/inference-protocol.ts';
-import type { KvProbe } from '../pages/decoder-loop.worker.ts';
+import type { DecoderLoopHarness } from '../pages/decoder-loop.ts';
 import { allReferenceCases, REFERENCE_ROOT } from '../support/reference.ts';
-import { openTestPage, type Page, type TestPage } from '../support/browser.ts';
+import { openTestPage, type TestPage } from '../support/browser.ts';
+import { openHarness, type HarnessClient } from '../support/harness.ts';
 
 let harness: TestPage;
-let page: Page;
-
-const call = <T>(fn: string, ...args: unknown[]): Promise<T> =>
-  page.evaluate(([name, rest]) => (window as any).loop[name as string](...(rest as unknown[])), [fn, args] as const) as Promise<T>;
+let loop: HarnessClient<DecoderLoopHarness>;
 
 const cases = allReferenceCases().map(({ model, name }) => ({ model, chat: loadCaseChat(`${REFERENCE_ROOT}/${model}/cases/${name}`, 'resized') }));
 
 beforeAll(async () => {
   await makeModelFixtures();
   harness = await openTestPage();
-  page = harness.page;
-  await page.goto(`${harness.url}/tests/pages/decoder-loop.html`);
-  await page.waitForFunction(() => (window as any).harnessReady === true, null, { timeout: 120_000 });
+  loop = await openHarness<DecoderLoopHarness>(harness.page, `${harness.url}/tests/pages/decoder-loop.html`);
 });
 
 afterAll(async () => {
@@ -38,7 +34,7 @@ const SLOW = 900_000;
 describe('KV cache on WebGPU', () => {
   it('GroupQueryAttention: allocated once, no storage buffer created per decode step', { timeout: SLOW }, async () => {
     const { model, chat } = cases[0];
-    const probe = await call<KvProbe>('kvProbe', `${MODEL_FIXTURES_URL}/${model}-gqa`, 'fp32', chat.request satisfies ChatRequest, 6);
+    const probe = await loop.kvProbe(`${MODEL_FIXTURES_URL}/${model}-gqa`, 'fp32', chat.request satisfies ChatRequest, 6);
     console.log('GQA, per decode step:', JSON.stringify(probe.steps));
     expect(probe.inPlace).toBe(true);
     expect(probe.capacity).toBeGreaterThanOrEqual(chat.meta.seq_len + 8);
@@ -51,7 +47,7 @@ describe('KV cache on WebGPU', () => {
 
   it('standard ops (the control): every decode step hands back new KV tensors, 2 per layer', { timeout: SLOW }, async () => {
     const { model, chat } = cases[0];
-    const probe = await call<KvProbe>('kvProbe', `${MODEL_FIXTURES_URL}/${model}`, 'fp32', chat.request, 6);
+    const probe = await loop.kvProbe(`${MODEL_FIXTURES_URL}/${model}`, 'fp32', chat.request, 6);
     console.log('standard ops, per decode step:', JSON.stringify(probe.steps));
     expect(probe.inPlace).toBe(false);
     expect(probe.ids).toEqual(chat.expectedIds.slice(0, 8));
@@ -63,7 +59,7 @@ describe('KV cache on WebGPU', () => {
 describe('chunked prefill on WebGPU', () => {
   it('equals one prefill (1e-4) on every reference case, KV cache in place', { timeout: SLOW }, async () => {
     for (const { model, chat } of cases) {
-      const r = await call<{ inPlace: boolean; tokens: number; diffs: number[] }>('chunkedVsOneShot', `${MODEL_FIXTURES_URL}/${model}-gqa`, 'fp32', chat.request, [16, 50]);
+      const r = await loop.chunkedVsOneShot(`${MODEL_FIXTURES_URL}/${model}-gqa`, 'fp32', chat.request, [16, 50]);
       expect(r.inPlace).toBe(true);
       expect(r.tokens).toBe(chat.meta.seq_len);
       for (const d of r.diffs) expect(d, chat.name).toBeLessThan(1e-4);
