@@ -13,12 +13,12 @@ import { backendFor, type RuntimeName } from '../../models/parity/runtime.ts';
 import type { ChatRequest, VisualInput } from '../../src/lib/protocol/inference-protocol.ts';
 import type { AttentionKernel } from '../../src/lib/models/model-layout.ts';
 import { buildReWatchMessages } from '../../src/lib/generation/rewatch-prompt.ts';
-import { ropeIndex } from '../../src/lib/preprocess/rope-index.ts';
 import { argmax } from '../../src/lib/generation/token-sampling.ts';
 import { allReferenceCases, REFERENCE_ROOT } from '../../tests/support/reference.ts';
-import { DecoderContext, type Segment } from './decoder-context.ts';
+import { DecoderContext } from './decoder-context.ts';
 import type { GraphBackend } from './graph-backend.ts';
 import { LoadedModel } from './loaded-model.ts';
+import { maxAbsDiff, promptSegment, segmentOf, wholeSequencePositions } from './loop-test-kit.ts';
 import { nodeModelFolder } from './node-model-folder.ts';
 import { prepareChat, prepareText } from './prepare-chat.ts';
 import { ChatSession, Generation, runChat } from './run-chat.ts';
@@ -36,7 +36,10 @@ const VARIANTS: Variant[] = [
   { name: 'onnxruntime-web WASM, GQA (KV grown per step)', runtime: 'wasm', attention: 'gqa', inPlace: false },
 ];
 
-const cases: { model: string; chat: CaseChat }[] = allReferenceCases().map(({ model, name }) => ({ model, chat: loadCaseChat(`${REFERENCE_ROOT}/${model}/cases/${name}`, 'resized') }));
+const cases: { model: string; chat: CaseChat }[] = allReferenceCases().map(({ model, name }) => ({
+  model,
+  chat: loadCaseChat(`${REFERENCE_ROOT}/${model}/cases/${name}`, 'resized'),
+}));
 const opened: LoadedModel[] = [];
 
 /** Counts the KV storage the backend allocates (in-place mode allocates only when the cache grows). */
@@ -49,7 +52,10 @@ function counting(backend: GraphBackend): GraphBackend & { kvAllocations: number
   return counted;
 }
 
-async function open(model: string, variant: Variant): Promise<{ session: ChatSession; backend: ReturnType<typeof counting> }> {
+async function open(
+  model: string,
+  variant: Variant,
+): Promise<{ session: ChatSession; backend: ReturnType<typeof counting> }> {
   const backend = counting(await backendFor(variant.runtime));
   const loaded = await LoadedModel.open(nodeModelFolder(modelFixtureDir(model, variant.attention)), backend, 'fp32');
   opened.push(loaded);
@@ -57,26 +63,6 @@ async function open(model: string, variant: Variant): Promise<{ session: ChatSes
 }
 
 const never = { shouldStop: () => false };
-
-function maxAbsDiff(a: Float32Array, b: Float32Array): number {
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
-  return m;
-}
-
-/** A whole prepared prompt as one segment, its visuals' features encoded. */
-async function promptSegment(model: LoadedModel, request: ChatRequest): Promise<Segment> {
-  const prepared = prepareChat(model.kit, request);
-  return segmentOf(model, prepared.inputIds, prepared.positionIds, prepared.visuals.map((v) => v.patches));
-}
-
-async function segmentOf(model: LoadedModel, ids: number[], positions: Segment['positions'], patches: { pixelValues: Float32Array; grid: [number, number, number] }[]): Promise<Segment> {
-  const { imageTokenId, videoTokenId } = model.settings.vision;
-  const starts = ids.flatMap((id, i) => ((id === imageTokenId || id === videoTokenId) && ids[i - 1] !== id ? [i] : []));
-  const visuals = [];
-  for (const [v, p] of patches.entries()) visuals.push({ start: starts[v], rows: (await model.encodeVisual(p))!, key: `v${v}` });
-  return { ids, positions, visuals };
-}
 
 beforeAll(() => makeModelFixtures());
 afterAll(async () => {
@@ -109,7 +95,11 @@ describe.each(VARIANTS)('$name', (variant) => {
         expect(maxAbsDiff(logits, whole), `${chat.name}, chunks of ${chunkTokens}`).toBeLessThan(1e-4);
         // The next decode step agrees too (the chunked cache is the same cache).
         const id = argmax(logits);
-        const step = (ctx: DecoderContext) => ctx.feed({ ids: [id], positions: [[ctx.nextPosition], [ctx.nextPosition], [ctx.nextPosition]], visuals: [] }, { chunkTokens: 1 });
+        const step = (ctx: DecoderContext) =>
+          ctx.feed(
+            { ids: [id], positions: [[ctx.nextPosition], [ctx.nextPosition], [ctx.nextPosition]], visuals: [] },
+            { chunkTokens: 1 },
+          );
         expect(chunked.nextPosition).toBe(one.nextPosition);
         const [a, b] = [(await step(chunked))!, (await step(one))!];
         expect(maxAbsDiff(a, b)).toBeLessThan(1e-4);
@@ -124,7 +114,6 @@ describe.each(VARIANTS)('$name', (variant) => {
     const { model, chat } = cases.find((c) => c.chat.request.visuals.some((v) => v.kind === 'video'))!;
     const { session } = await open(model, variant);
     const kit = session.model.kit;
-    const vision = kit.settings.vision;
     const video = chat.request.visuals.find((v) => v.kind === 'video')! as Extract<VisualInput, { kind: 'video' }>;
     const clip: VisualInput = { ...video, frames: video.frames.slice(0, 4).reverse(), sampleFps: 4 };
     const appendText = '<|vision_start|><|video_pad|><|vision_end|>Look again at this clip.';
@@ -140,27 +129,25 @@ describe.each(VARIANTS)('$name', (variant) => {
     const appendix = prepareText(kit, appendText, [clip]);
     const ids = [...prompt.inputIds, ...generated, ...appendix.inputIds];
     const grids = [...prompt.visuals, ...appendix.visuals].map((v) => v.patches.grid);
-    const videos = [...prompt.visuals, ...appendix.visuals].filter((v) => v.kind === 'video');
-    const { positionIds } = ropeIndex(ids, {
-      imageGrids: [...prompt.visuals, ...appendix.visuals].filter((v) => v.kind === 'image').map((v) => v.patches.grid),
-      videoGrids: videos.map((v) => v.patches.grid),
-      secondPerGridTs: videos.map((v) => v.secondPerGridT!),
-      tokensPerSecond: vision.tokensPerSecond,
-      spatialMergeSize: vision.mergeSize,
-      imageTokenId: vision.imageTokenId,
-      videoTokenId: vision.videoTokenId,
-      visionStartTokenId: vision.visionStartTokenId,
-    });
+    const positionIds = wholeSequencePositions(session.model, ids, [...prompt.visuals, ...appendix.visuals]);
     expect(grids.length).toBe(2);
     const cold = new DecoderContext(session.model);
-    const segment = await segmentOf(session.model, ids, positionIds, [...prompt.visuals, ...appendix.visuals].map((v) => v.patches));
+    const segment = await segmentOf(
+      session.model,
+      ids,
+      positionIds,
+      [...prompt.visuals, ...appendix.visuals].map((v) => v.patches),
+    );
     const logits = (await cold.feed(segment, { chunkTokens: 64 }))!;
     expect(argmax(logits)).toBe(afterAppend);
     // Continue the cold run greedily: the same ids as the appended generation.
     const coldIds = [argmax(logits)];
     for (let i = 0; i < 4; i++) {
       const p = cold.nextPosition;
-      const next = (await cold.feed({ ids: [coldIds.at(-1)!], positions: [[p], [p], [p]], visuals: [] }, { chunkTokens: 1 }))!;
+      const next = (await cold.feed(
+        { ids: [coldIds.at(-1)!], positions: [[p], [p], [p]], visuals: [] },
+        { chunkTokens: 1 },
+      ))!;
       coldIds.push(argmax(next));
     }
     expect(generation.ids.slice(generated.length)).toEqual(coldIds);
@@ -171,9 +158,15 @@ describe.each(VARIANTS)('$name', (variant) => {
   });
 
   it('a second question about the same video reuses its prefix and vision features: the same ids as a cold run', async () => {
-    const { model, chat } = cases.find((c) => c.chat.request.visuals.length === 1 && c.chat.request.visuals[0].kind === 'video')!;
+    const { model, chat } = cases.find(
+      (c) => c.chat.request.visuals.length === 1 && c.chat.request.visuals[0].kind === 'video',
+    )!;
     const video = chat.request.visuals[0] as Extract<VisualInput, { kind: 'video' }>;
-    const ask = (question: string): ChatRequest => ({ messages: buildReWatchMessages(question, video.frames.length / video.sampleFps), visuals: [video], maxNewTokens: 12 });
+    const ask = (question: string): ChatRequest => ({
+      messages: buildReWatchMessages(question, video.frames.length / video.sampleFps),
+      visuals: [video],
+      maxNewTokens: 12,
+    });
     const { session } = await open(model, variant);
     const first = await runChat(session, ask('What moves first?'), never);
     expect(first.stats.reusedTokens).toBe(0);
@@ -195,14 +188,18 @@ describe.each(VARIANTS)('$name', (variant) => {
     const { session } = await open(model, variant);
     let stop = false;
     let tokensAtStop = -1;
-    const stopped = await runChat(session, { ...chat.request, maxNewTokens: 400 }, {
-      shouldStop: () => stop,
-      onToken: () => {
-        if (stop) return;
-        stop = true;
-        tokensAtStop = session.context.tokens.length;
+    const stopped = await runChat(
+      session,
+      { ...chat.request, maxNewTokens: 400 },
+      {
+        shouldStop: () => stop,
+        onToken: () => {
+          if (stop) return;
+          stop = true;
+          tokensAtStop = session.context.tokens.length;
+        },
       },
-    });
+    );
     expect(stopped.stopped).toBe(true);
     expect(stopped.tokenIds).toHaveLength(1);
     expect(stopped.tokenIds).toEqual(chat.expectedIds.slice(0, 1));
@@ -211,14 +208,18 @@ describe.each(VARIANTS)('$name', (variant) => {
     const fresh = (await open(model, variant)).session;
     stop = false;
     let chunksAtStop = 0;
-    const duringPrefill = await runChat(fresh, { ...chat.request, prefillChunkTokens: 16 }, {
-      shouldStop: () => stop,
-      onProgress: (p) => {
-        if (p.phase !== 'prefill' || stop) return;
-        stop = true;
-        chunksAtStop = Math.ceil(p.done / 16);
+    const duringPrefill = await runChat(
+      fresh,
+      { ...chat.request, prefillChunkTokens: 16 },
+      {
+        shouldStop: () => stop,
+        onProgress: (p) => {
+          if (p.phase !== 'prefill' || stop) return;
+          stop = true;
+          chunksAtStop = Math.ceil(p.done / 16);
+        },
       },
-    });
+    );
     expect(duringPrefill.stopped).toBe(true);
     expect(duringPrefill.tokenIds).toEqual([]);
     expect(chunksAtStop).toBe(1);
@@ -227,17 +228,22 @@ describe.each(VARIANTS)('$name', (variant) => {
     expect((await runChat(fresh, chat.request, never)).tokenIds).toEqual(chat.expectedIds);
   });
 
-  it(variant.inPlace ? 'allocates the KV cache once: nothing per decode step' : 'grows the KV cache per step (no in-place storage here)', async () => {
-    const { model, chat } = cases[0];
-    const { session, backend } = await open(model, variant);
-    const generation = await Generation.start(session, { ...chat.request, maxNewTokens: 20 }, never);
-    const afterPrefill = backend.kvAllocations;
-    const capacity = session.context.cache.capacity;
-    while ((await generation.next()) !== null);
-    expect(generation.ids).toHaveLength(20);
-    expect(backend.kvAllocations - afterPrefill).toBe(0);
-    expect(session.context.cache.capacity).toBe(capacity);
-    if (variant.inPlace) expect(afterPrefill).toBe(2 * session.model.settings.decoder.layers);
-    else expect(afterPrefill).toBe(0);
-  });
+  it(
+    variant.inPlace
+      ? 'allocates the KV cache once: nothing per decode step'
+      : 'grows the KV cache per step (no in-place storage here)',
+    async () => {
+      const { model, chat } = cases[0];
+      const { session, backend } = await open(model, variant);
+      const generation = await Generation.start(session, { ...chat.request, maxNewTokens: 20 }, never);
+      const afterPrefill = backend.kvAllocations;
+      const capacity = session.context.cache.capacity;
+      while ((await generation.next()) !== null);
+      expect(generation.ids).toHaveLength(20);
+      expect(backend.kvAllocations - afterPrefill).toBe(0);
+      expect(session.context.cache.capacity).toBe(capacity);
+      if (variant.inPlace) expect(afterPrefill).toBe(2 * session.model.settings.decoder.layers);
+      else expect(afterPrefill).toBe(0);
+    },
+  );
 });
