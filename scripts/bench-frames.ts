@@ -35,7 +35,13 @@ const BENCH_URL = '/models/fixtures/bench';
 const VIDEO = join(BENCH_DIR, `h264-${W}x${H}-${SECONDS}s.mp4`);
 
 const REWATCH = { fps: 2, maxFrames: 192, minPixels: REWATCH_FRAME_PIXELS, maxPixels: REWATCH_FRAME_PIXELS };
-const plan = planFrames({ duration: SECONDS, videoFps: FPS, totalFrames: TOTAL, fps: REWATCH.fps, maxFrames: REWATCH.maxFrames });
+const plan = planFrames({
+  duration: SECONDS,
+  videoFps: FPS,
+  totalFrames: TOTAL,
+  fps: REWATCH.fps,
+  maxFrames: REWATCH.maxFrames,
+});
 const size = smartResize(H, W, { minPixels: REWATCH.minPixels, maxPixels: REWATCH.maxPixels });
 const FULL_BYTES = W * H * 3;
 
@@ -46,11 +52,29 @@ function makeVideo(): void {
   const partial = `${VIDEO}.partial.mp4`;
   // testsrc2 moves everywhere in the frame: ~2.7 Mbit/s at this quality, a realistic 720p bitrate. libx264's
   // defaults otherwise (B-frames, keyframe at most every 250 frames), as a typical ffmpeg-made file.
-  execFileSync('ffmpeg', [
-    '-hide_banner', '-loglevel', 'error', '-y',
-    '-f', 'lavfi', '-i', `testsrc2=s=${W}x${H}:r=${FPS},trim=end_frame=${TOTAL},${codeFilter(W, H)}`,
-    '-c:v', 'libx264', '-preset', 'veryfast', '-crf', '23', '-pix_fmt', 'yuv420p', partial,
-  ], { stdio: 'inherit' });
+  execFileSync(
+    'ffmpeg',
+    [
+      '-hide_banner',
+      '-loglevel',
+      'error',
+      '-y',
+      '-f',
+      'lavfi',
+      '-i',
+      `testsrc2=s=${W}x${H}:r=${FPS},trim=end_frame=${TOTAL},${codeFilter(W, H)}`,
+      '-c:v',
+      'libx264',
+      '-preset',
+      'veryfast',
+      '-crf',
+      '23',
+      '-pix_fmt',
+      'yuv420p',
+      partial,
+    ],
+    { stdio: 'inherit' },
+  );
   renameSync(partial, VIDEO);
 }
 
@@ -68,12 +92,32 @@ function makeLongVideo(): void {
   const list = join(BENCH_DIR, 'clips.txt');
   const partial = `${LONG_VIDEO}.partial.mp4`;
   const quiet = ['-hide_banner', '-loglevel', 'error', '-y'];
-  execFileSync('ffmpeg', [
-    ...quiet, '-f', 'lavfi', '-i', `testsrc2=s=${LONG.w}x${LONG.h}:r=${LONG.fps},trim=end_frame=${LONG.clipFrames},${codeFilter(LONG.w, LONG.h)}`,
-    '-c:v', 'libx264', '-preset', 'veryfast', '-b:v', '400k', '-g', '50', '-pix_fmt', 'yuv420p', clip,
-  ], { stdio: 'inherit' });
+  execFileSync(
+    'ffmpeg',
+    [
+      ...quiet,
+      '-f',
+      'lavfi',
+      '-i',
+      `testsrc2=s=${LONG.w}x${LONG.h}:r=${LONG.fps},trim=end_frame=${LONG.clipFrames},${codeFilter(LONG.w, LONG.h)}`,
+      '-c:v',
+      'libx264',
+      '-preset',
+      'veryfast',
+      '-b:v',
+      '400k',
+      '-g',
+      '50',
+      '-pix_fmt',
+      'yuv420p',
+      clip,
+    ],
+    { stdio: 'inherit' },
+  );
   writeFileSync(list, `file '${clip}'\n`.repeat(LONG.clips));
-  execFileSync('ffmpeg', [...quiet, '-f', 'concat', '-safe', '0', '-i', list, '-c', 'copy', partial], { stdio: 'inherit' });
+  execFileSync('ffmpeg', [...quiet, '-f', 'concat', '-safe', '0', '-i', list, '-c', 'copy', partial], {
+    stdio: 'inherit',
+  });
   rmSync(clip);
   rmSync(list);
   renameSync(partial, LONG_VIDEO);
@@ -82,14 +126,20 @@ function makeLongVideo(): void {
 /** Runs ffmpeg and collects its raw rgb24 output, one buffer per full-size frame. */
 function ffmpegFrames(args: string[]): Promise<Buffer[]> {
   return new Promise((resolve, reject) => {
-    const child = spawn('ffmpeg', ['-hide_banner', '-loglevel', 'error', ...args, '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(
+      'ffmpeg',
+      ['-hide_banner', '-loglevel', 'error', ...args, '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-'],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
     const chunks: Buffer[] = [];
     child.stdout.on('data', (c: Buffer) => chunks.push(c));
     child.on('error', reject);
     child.on('close', (code) => {
       if (code !== 0) return reject(new Error(`ffmpeg exited with ${code}`));
       const all = Buffer.concat(chunks);
-      resolve(Array.from({ length: all.length / FULL_BYTES }, (_, i) => all.subarray(i * FULL_BYTES, (i + 1) * FULL_BYTES)));
+      resolve(
+        Array.from({ length: all.length / FULL_BYTES }, (_, i) => all.subarray(i * FULL_BYTES, (i + 1) * FULL_BYTES)),
+      );
     });
   });
 }
@@ -97,7 +147,8 @@ function ffmpegFrames(args: string[]): Promise<Buffer[]> {
 /** One ffmpeg pass over the whole file; a select filter keeps the planned frame numbers. */
 async function ffmpegSelect(): Promise<{ ms: number; frames: Buffer[] }> {
   // A balanced sum: ffmpeg's expression parser gives up on a flat chain of more than ~100 terms.
-  const anyOf = (ix: number[]): string => ix.length === 1 ? `eq(n\\,${ix[0]})` : `(${anyOf(ix.slice(0, ix.length >> 1))}+${anyOf(ix.slice(ix.length >> 1))})`;
+  const anyOf = (ix: number[]): string =>
+    ix.length === 1 ? `eq(n\\,${ix[0]})` : `(${anyOf(ix.slice(0, ix.length >> 1))}+${anyOf(ix.slice(ix.length >> 1))})`;
   const select = anyOf(plan.indices);
   const started = performance.now();
   const frames = await ffmpegFrames(['-i', VIDEO, '-vf', `select=${select}`, '-fps_mode', 'passthrough']);
@@ -161,15 +212,23 @@ const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}x`;
 async function main(): Promise<void> {
   makeVideo();
   makeLongVideo();
-  console.log(`video: ${W}x${H} H.264, ${FPS} fps, ${SECONDS} s (${TOTAL} frames); plan: ${plan.count} frames at ${plan.sampleFps.toFixed(3)} fps; model size ${size.width}x${size.height}`);
+  console.log(
+    `video: ${W}x${H} H.264, ${FPS} fps, ${SECONDS} s (${TOTAL} frames); plan: ${plan.count} frames at ${plan.sampleFps.toFixed(3)} fps; model size ${size.width}x${size.height}`,
+  );
 
   const work = await decodeWork(plan.times.map((t) => t + 0.25 / FPS));
-  console.log(`frames to decode (from the packet index): worker ${work.worker}, naive seeking ${work.naive}, ffmpeg select ${work.all}`);
+  console.log(
+    `frames to decode (from the packet index): worker ${work.worker}, naive seeking ${work.naive}, ffmpeg select ${work.all}`,
+  );
 
   const select = await ffmpegSelect();
-  console.log(`ffmpeg select (1 pass):     ${seconds(select.ms)}  ${checkCodes(select.frames.map((f) => readFrameCode(f, W, H)))}`);
+  console.log(
+    `ffmpeg select (1 pass):     ${seconds(select.ms)}  ${checkCodes(select.frames.map((f) => readFrameCode(f, W, H)))}`,
+  );
   const seek = await ffmpegSeek();
-  console.log(`ffmpeg -ss (${plan.count} processes): ${seconds(seek.ms)}  ${checkCodes(seek.frames.map((f) => readFrameCode(f, W, H)))}`);
+  console.log(
+    `ffmpeg -ss (${plan.count} processes): ${seconds(seek.ms)}  ${checkCodes(seek.frames.map((f) => readFrameCode(f, W, H)))}`,
+  );
   const ffmpeg = select.ms <= seek.ms ? { method: 'select', ...select } : { method: '-ss', ...seek };
 
   const started = performance.now();
@@ -178,7 +237,9 @@ async function main(): Promise<void> {
   writeFileSync(join(BENCH_DIR, 'reference.rgb'), Buffer.concat(reference));
   writeFileSync(join(BENCH_DIR, 'full.rgb'), Buffer.concat(ffmpeg.frames));
   const ffmpegTotal = ffmpeg.ms + resizeMs;
-  console.log(`ffmpeg (${ffmpeg.method}) + resizeRgb to ${size.width}x${size.height} in Node: ${seconds(ffmpegTotal)} (resize ${seconds(resizeMs)})`);
+  console.log(
+    `ffmpeg (${ffmpeg.method}) + resizeRgb to ${size.width}x${size.height} in Node: ${seconds(ffmpegTotal)} (resize ${seconds(resizeMs)})`,
+  );
 
   const server = await startDevServer();
   const browser = await launchChromium();
@@ -195,38 +256,67 @@ async function main(): Promise<void> {
       worker[resize] = r;
       const planOk = JSON.stringify(r.plannedTimes) === JSON.stringify(plan.times);
       const late = Math.max(...r.timestamps.map((t, k) => Math.abs(t - plan.indices[k] / FPS)));
-      console.log(`worker (${resize}): ${seconds(r.ms)}  ${checkCodes(r.codes)}; plan ${planOk ? 'matches' : 'DIFFERS'}; max |timestamp - index/fps| ${late.toExponential(1)} s; open frames after: ${r.openFrames}`);
-      console.log(`  vs ffmpeg + torchvision-exact resize: max ${r.diff.max} levels, mean ${r.diff.mean.toFixed(3)}, >1 level ${(100 * r.diff.over1).toFixed(2)}%, >8 levels ${(100 * r.diff.over8).toFixed(3)}%`);
+      console.log(
+        `worker (${resize}): ${seconds(r.ms)}  ${checkCodes(r.codes)}; plan ${planOk ? 'matches' : 'DIFFERS'}; max |timestamp - index/fps| ${late.toExponential(1)} s; open frames after: ${r.openFrames}`,
+      );
+      console.log(
+        `  vs ffmpeg + torchvision-exact resize: max ${r.diff.max} levels, mean ${r.diff.mean.toFixed(3)}, >1 level ${(100 * r.diff.over1).toFixed(2)}%, >8 levels ${(100 * r.diff.over8).toFixed(3)}%`,
+      );
     }
 
     const times = plan.times.map((t) => t + 0.25 / FPS);
     const naive = await bench.naive(times, size.width, size.height);
     console.log(`naive <video> seeking + canvas: ${seconds(naive.ms)}  ${checkCodes(naive.codes)}`);
 
-    const config = JSON.parse(readFileSync(join(REFERENCE_ROOT, 'qwen2_5_vl_tiny/model/preprocessor_config.json'), 'utf8'));
+    const config = JSON.parse(
+      readFileSync(join(REFERENCE_ROOT, 'qwen2_5_vl_tiny/model/preprocessor_config.json'), 'utf8'),
+    );
     // The tiny reference config leaves out the keys whose Python defaults are true (transformers.js defaults them
     // off); the released Qwen2.5-VL configs state them, as here. Resample 3 = bicubic.
     const processorConfig = {
-      ...config, do_resize: true, do_rescale: true, do_normalize: true, resample: 3,
-      min_pixels: REWATCH_FRAME_PIXELS, max_pixels: REWATCH_FRAME_PIXELS,
+      ...config,
+      do_resize: true,
+      do_rescale: true,
+      do_normalize: true,
+      resample: 3,
+      min_pixels: REWATCH_FRAME_PIXELS,
+      max_pixels: REWATCH_FRAME_PIXELS,
     };
     const pre = await bench.preprocess(`${BENCH_URL}/full.rgb`, W, H, size.width, size.height, processorConfig);
 
     // Length: the 2-hour 1080p file through the same worker (a File from disk, never read whole).
     await page.setInputFiles('#video', LONG_VIDEO);
     const long = await bench.long(REWATCH);
-    const longPlan = planFrames({ duration: LONG.clips * LONG.clipFrames / LONG.fps, videoFps: LONG.fps, totalFrames: LONG.clips * LONG.clipFrames });
+    const longPlan = planFrames({
+      duration: (LONG.clips * LONG.clipFrames) / LONG.fps,
+      videoFps: LONG.fps,
+      totalFrames: LONG.clips * LONG.clipFrames,
+    });
     const longCorrect = long.codes.filter((c, k) => c === longPlan.indices[k] % LONG.clipFrames).length;
-    console.log(`2-hour ${LONG.w}x${LONG.h} file: probe ${seconds(long.probeMs)} (duration ${long.info.duration.toFixed(1)} s, ${long.info.fps} fps); 192 frames at ${long.width}x${long.height} in ${seconds(long.ms)}, ${longCorrect}/${longPlan.count} correct`);
+    console.log(
+      `2-hour ${LONG.w}x${LONG.h} file: probe ${seconds(long.probeMs)} (duration ${long.info.duration.toFixed(1)} s, ${long.info.fps} fps); 192 frames at ${long.width}x${long.height} in ${seconds(long.ms)}, ${longCorrect}/${longPlan.count} correct`,
+    );
 
     const best = worker.bicubic.ms;
-    console.log('\n== frame sampling: 192 frames of a 10-min 1280x720 H.264 file to RGB at ' + `${size.width}x${size.height} ==`);
-    console.log(`worker bicubic ${seconds(worker.bicubic.ms)} | worker canvas ${seconds(worker.canvas.ms)} | naive ${seconds(naive.ms)} | ffmpeg ${ffmpeg.method} + resize ${seconds(ffmpegTotal)} (decode only ${seconds(ffmpeg.ms)})`);
-    console.log(`frames decoded: worker ${work.worker}, naive ${work.naive} (${ratio(work.naive, work.worker)}), ffmpeg ${work.all}; load average ${loadavg().map((l) => l.toFixed(1)).join(' ')} on ${cpus().length} cores`);
-    console.log(`naive / worker(bicubic): ${ratio(naive.ms, best)} (goal >= 10x); worker(bicubic) / ffmpeg+resize: ${ratio(best, ffmpegTotal)} (goal <= 1.5x); worker(canvas) / ffmpeg+resize: ${ratio(worker.canvas.ms, ffmpegTotal)}`);
+    console.log(
+      '\n== frame sampling: 192 frames of a 10-min 1280x720 H.264 file to RGB at ' + `${size.width}x${size.height} ==`,
+    );
+    console.log(
+      `worker bicubic ${seconds(worker.bicubic.ms)} | worker canvas ${seconds(worker.canvas.ms)} | naive ${seconds(naive.ms)} | ffmpeg ${ffmpeg.method} + resize ${seconds(ffmpegTotal)} (decode only ${seconds(ffmpeg.ms)})`,
+    );
+    console.log(
+      `frames decoded: worker ${work.worker}, naive ${work.naive} (${ratio(work.naive, work.worker)}), ffmpeg ${work.all}; load average ${loadavg()
+        .map((l) => l.toFixed(1))
+        .join(' ')} on ${cpus().length} cores`,
+    );
+    console.log(
+      `naive / worker(bicubic): ${ratio(naive.ms, best)} (goal >= 10x); worker(bicubic) / ffmpeg+resize: ${ratio(best, ffmpegTotal)} (goal <= 1.5x); worker(canvas) / ffmpeg+resize: ${ratio(worker.canvas.ms, ffmpegTotal)}`,
+    );
     console.log(`== preprocessing of the 192 full-size frames into pixel values (Chromium) ==`);
     console.log(`ours (resizeRgb + patchify): ${seconds(pre.oursMs)} -> [${pre.oursShape}] grid ${pre.oursGrid}`);
-    console.log(`transformers.js Qwen2VLImageProcessor: ${seconds(pre.theirsMs)} -> [${pre.theirsShape}] grid ${pre.theirsGrid}; ours is ${ratio(pre.theirsMs, pre.oursMs)} faster; max |diff| ${pre.maxDiff ?? 'n/a (shapes differ)'}`);
+    console.log(
+      `transformers.js Qwen2VLImageProcessor: ${seconds(pre.theirsMs)} -> [${pre.theirsShape}] grid ${pre.theirsGrid}; ours is ${ratio(pre.theirsMs, pre.oursMs)} faster; max |diff| ${pre.maxDiff ?? 'n/a (shapes differ)'}`,
+    );
   } finally {
     await browser.close();
     await server.server.close();

@@ -8,7 +8,9 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const dir = join(dirname(fileURLToPath(import.meta.url)), 'fixtures');
-for (const file of readdirSync(dir).filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts')).sort()) {
+for (const file of readdirSync(dir)
+  .filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts'))
+  .sort()) {
   const started = performance.now();
   const maker = (await import(pathToFileURL(join(dir, file)).href)) as { default: () => Promise<void> };
   await maker.default();

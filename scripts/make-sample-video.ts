@@ -18,7 +18,8 @@ const OUT = join(dirname(fileURLToPath(import.meta.url)), '..', 'public', 'sampl
 // Backgrounds are drawboxes switched on per scene; moving shapes are overlays, since only overlay
 // expressions see the time `t` (drawbox's `t` is its line thickness).
 const on = (from: number, to: number) => `enable='between(t,${from},${to})'`;
-const background = (color: string, from: number, to: number) => `drawbox=x=0:y=0:w=iw:h=ih:color=${color}:t=fill:${on(from, to)}`;
+const background = (color: string, from: number, to: number) =>
+  `drawbox=x=0:y=0:w=iw:h=ih:color=${color}:t=fill:${on(from, to)}`;
 const shapes: { color: string; size: number; x: string; y: string; from: number; to: number }[] = [
   { color: '0xe63946', size: 60, x: '40+t*104', y: '150', from: 0, to: 5 },
   { color: '0xf4d35e', size: 60, x: '290', y: '150-110*abs(sin((t-5)*PI/2.5))', from: 5, to: 10 },
@@ -41,13 +42,33 @@ const graph = [
 ];
 
 execFileSync('ffmpeg', [
-  '-hide_banner', '-loglevel', 'error', '-y',
-  '-f', 'lavfi', '-i', 'color=c=black:s=640x360:r=24:d=20',
+  '-hide_banner',
+  '-loglevel',
+  'error',
+  '-y',
+  '-f',
+  'lavfi',
+  '-i',
+  'color=c=black:s=640x360:r=24:d=20',
   ...shapes.flatMap((s) => ['-f', 'lavfi', '-i', `color=c=${s.color}:s=${s.size}x${s.size}:r=24:d=20`]),
-  '-filter_complex', graph.join(';'),
-  '-map', '[out]',
-  '-c:v', 'libx264', '-preset', 'slow', '-crf', '30', '-pix_fmt', 'yuv420p', '-profile:v', 'main',
-  '-g', '24', '-movflags', '+faststart',
+  '-filter_complex',
+  graph.join(';'),
+  '-map',
+  '[out]',
+  '-c:v',
+  'libx264',
+  '-preset',
+  'slow',
+  '-crf',
+  '30',
+  '-pix_fmt',
+  'yuv420p',
+  '-profile:v',
+  'main',
+  '-g',
+  '24',
+  '-movflags',
+  '+faststart',
   OUT,
 ]);
 console.log(`${OUT} (${(statSync(OUT).size / 1024).toFixed(0)} KB)`);

@@ -59,7 +59,9 @@ describe('the npm start server', () => {
     expect(ranged.headers.get('content-range')).toBe('bytes 1-2/4');
     expect(new Uint8Array(await ranged.arrayBuffer())).toEqual(new Uint8Array([97, 115]));
     expect((await fetch(`${base}/ort.wasm`)).headers.get('accept-ranges')).toBe('bytes');
-    expect(new Uint8Array(await (await fetch(`${base}/ort.wasm`, { headers: { Range: 'bytes=-1' } })).arrayBuffer())).toEqual(new Uint8Array([109]));
+    expect(
+      new Uint8Array(await (await fetch(`${base}/ort.wasm`, { headers: { Range: 'bytes=-1' } })).arrayBuffer()),
+    ).toEqual(new Uint8Array([109]));
     expect((await fetch(`${base}/ort.wasm`, { headers: { Range: 'bytes=9-' } })).status).toBe(416);
     expect(parseRange('bytes=0-0', 10)).toEqual({ start: 0, end: 0 });
     expect(parseRange('bytes=5-100', 10)).toEqual({ start: 5, end: 9 });

@@ -60,7 +60,13 @@ export function parseRange(header: string | undefined, size: number): { start: n
  * Sends a file, or the byte range the request asks for (206): the inference worker reads model weights a
  * slice at a time with range requests (workers/inference/lazy-bytes.ts) instead of holding whole files.
  */
-export function sendFile(req: IncomingMessage, res: ServerResponse, file: string, size: number, headers: Record<string, string | number>): void {
+export function sendFile(
+  req: IncomingMessage,
+  res: ServerResponse,
+  file: string,
+  size: number,
+  headers: Record<string, string | number>,
+): void {
   const range = req.headers.range ? parseRange(req.headers.range, size) : null;
   if (req.headers.range && !range) {
     res.writeHead(416, { 'Content-Range': `bytes */${size}` }).end();
@@ -68,7 +74,12 @@ export function sendFile(req: IncomingMessage, res: ServerResponse, file: string
   }
   const status = range ? 206 : 200;
   const length = range ? range.end - range.start + 1 : size;
-  res.writeHead(status, { ...headers, 'Accept-Ranges': 'bytes', 'Content-Length': length, ...(range ? { 'Content-Range': `bytes ${range.start}-${range.end}/${size}` } : {}) });
+  res.writeHead(status, {
+    ...headers,
+    'Accept-Ranges': 'bytes',
+    'Content-Length': length,
+    ...(range ? { 'Content-Range': `bytes ${range.start}-${range.end}/${size}` } : {}),
+  });
   if (req.method === 'HEAD') res.end();
   else createReadStream(file, range ?? {}).pipe(res);
 }
@@ -100,7 +111,8 @@ export function createAppServer(root: string, routes: Route[] = []): Server {
 async function main() {
   const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..');
   const port = Number(process.env.PORT ?? DEFAULT_PORT);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`PORT must be a port number, not "${process.env.PORT}"`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new Error(`PORT must be a port number, not "${process.env.PORT}"`);
   await build({ root: repo, configFile: join(repo, 'vite.config.ts'), logLevel: 'warn' });
   const server = createAppServer(join(repo, 'dist'), [modelRoute(join(repo, 'models'))]);
   server.listen(port, () => {

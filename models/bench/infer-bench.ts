@@ -43,9 +43,21 @@ interface RuntimeRow {
 
 function runNode(model: string, options: BenchOptions, budgetMs: number): Promise<RuntimeRow> {
   const started = performance.now();
-  const child = spawn(process.execPath, ['--import', 'tsx', join(dirname(fileURLToPath(import.meta.url)), 'infer-node.ts'), '--model', model, '--options', JSON.stringify(options)], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const child = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      join(dirname(fileURLToPath(import.meta.url)), 'infer-node.ts'),
+      '--model',
+      model,
+      '--options',
+      JSON.stringify(options),
+    ],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   const memory = samplePeak(() => ({ rssMb: rssMb(child.pid!) }));
   const row: RuntimeRow = { runtime: 'node', stages: [], memory: {}, seconds: 0 };
   let buffered = '';
@@ -78,7 +90,13 @@ function runNode(model: string, options: BenchOptions, budgetMs: number): Promis
   });
 }
 
-async function runBrowser(runtime: 'wasm' | 'webgpu', modelUrl: string, options: BenchOptions, budgetMs: number, server: Awaited<ReturnType<typeof startDevServer>>): Promise<RuntimeRow> {
+async function runBrowser(
+  runtime: 'wasm' | 'webgpu',
+  modelUrl: string,
+  options: BenchOptions,
+  budgetMs: number,
+  server: Awaited<ReturnType<typeof startDevServer>>,
+): Promise<RuntimeRow> {
   const started = performance.now();
   const browser = await launchChromium();
   const row: RuntimeRow = { runtime, stages: [], memory: {}, seconds: 0 };
@@ -97,7 +115,13 @@ async function runBrowser(runtime: 'wasm' | 'webgpu', modelUrl: string, options:
     const run = loop.bench(modelUrl, runtime, options);
     let timer: ReturnType<typeof setTimeout> | undefined;
     const budget = new Promise<'budget'>((resolve) => (timer = setTimeout(() => resolve('budget'), budgetMs)));
-    const outcome = await Promise.race([run.then(() => 'done' as const, (e: Error) => e), budget]);
+    const outcome = await Promise.race([
+      run.then(
+        () => 'done' as const,
+        (e: Error) => e,
+      ),
+      budget,
+    ]);
     clearTimeout(timer);
     if (outcome === 'budget') row.ended = `stopped after the ${budgetMs / 1000} s budget`;
     else if (outcome instanceof Error) row.ended = `failed: ${outcome.message.split('\n')[0]}`;
@@ -116,43 +140,73 @@ function describe(r: StageReport): string {
     case 'prefill':
       return `${r.frames ? `${r.frames} frames: vision ${r.visionMsPerFrame.toFixed(0)} ms/frame` : 'text only'}; ${r.promptTokens}-token prompt prefilled at ${r.prefillTokensPerSecond.toFixed(1)} tok/s in ${r.chunks} chunks; TTFT ${(r.ttftMs / 1000).toFixed(1)} s`;
     case 'decode':
-      return `decode at ${r.context} tokens: ${r.msPerToken.toFixed(1)} ms/token; KV tensors handed back per step ${r.runtimeKvTensorsPerStep}${Object.keys(r.probe).length ? `; per step ${Object.entries(r.probe).map(([k, v]) => `${k} ${Math.round(v)}`).join(', ')}` : ''}`;
+      return `decode at ${r.context} tokens: ${r.msPerToken.toFixed(1)} ms/token; KV tensors handed back per step ${r.runtimeKvTensorsPerStep}${
+        Object.keys(r.probe).length
+          ? `; per step ${Object.entries(r.probe)
+              .map(([k, v]) => `${k} ${Math.round(v)}`)
+              .join(', ')}`
+          : ''
+      }`;
   }
 }
 
 function table(rows: RuntimeRow[], contexts: number[]): string {
-  const cell = (v: number | undefined, digits = 1) => (v === undefined || !Number.isFinite(v) ? '-' : v.toFixed(digits));
-  const header = ['runtime', 'load s', 'peak memory MB', 'vision ms/frame', 'prefill tok/s', 'TTFT s', ...contexts.map((c) => `decode ms/tok @${c}`), 'KV tensors/step', 'GPU storage buffers/step'];
+  const cell = (v: number | undefined, digits = 1) =>
+    v === undefined || !Number.isFinite(v) ? '-' : v.toFixed(digits);
+  const header = [
+    'runtime',
+    'load s',
+    'peak memory MB',
+    'vision ms/frame',
+    'prefill tok/s',
+    'TTFT s',
+    ...contexts.map((c) => `decode ms/tok @${c}`),
+    'KV tensors/step',
+    'GPU storage buffers/step',
+  ];
   const lines = [header.join(' | '), header.map(() => '---').join(' | ')];
   for (const row of rows) {
     const load = row.stages.find((s) => s.stage === 'load');
     const prefill = row.stages.find((s) => s.stage === 'prefill');
     const decode = contexts.map((c) => row.stages.find((s) => s.stage === 'decode' && s.context === c));
     const lastDecode = decode.filter(Boolean).at(-1);
-    const memory = row.runtime === 'node' ? `${cell(row.memory.peakRssMb, 0)} RSS` : `${cell(row.memory.browserPssMb, 0)} PSS (renderer ${cell(row.memory.rendererPssMb, 0)}, GPU ${cell(row.memory.gpuPssMb, 0)})`;
-    lines.push([
-      row.runtime + (row.ended ? ` (${row.ended})` : ''),
-      cell(load && load.stage === 'load' ? load.ms / 1000 : undefined),
-      memory,
-      cell(prefill?.stage === 'prefill' ? prefill.visionMsPerFrame : undefined, 0),
-      cell(prefill?.stage === 'prefill' ? prefill.prefillTokensPerSecond : undefined),
-      cell(prefill?.stage === 'prefill' ? prefill.ttftMs / 1000 : undefined),
-      ...decode.map((d) => cell(d?.stage === 'decode' ? d.msPerToken : undefined)),
-      cell(lastDecode?.stage === 'decode' ? lastDecode.runtimeKvTensorsPerStep : undefined, 0),
-      cell(lastDecode?.stage === 'decode' ? lastDecode.probe.storageBuffers : undefined, 0),
-    ].join(' | '));
+    const memory =
+      row.runtime === 'node'
+        ? `${cell(row.memory.peakRssMb, 0)} RSS`
+        : `${cell(row.memory.browserPssMb, 0)} PSS (renderer ${cell(row.memory.rendererPssMb, 0)}, GPU ${cell(row.memory.gpuPssMb, 0)})`;
+    lines.push(
+      [
+        row.runtime + (row.ended ? ` (${row.ended})` : ''),
+        cell(load && load.stage === 'load' ? load.ms / 1000 : undefined),
+        memory,
+        cell(prefill?.stage === 'prefill' ? prefill.visionMsPerFrame : undefined, 0),
+        cell(prefill?.stage === 'prefill' ? prefill.prefillTokensPerSecond : undefined),
+        cell(prefill?.stage === 'prefill' ? prefill.ttftMs / 1000 : undefined),
+        ...decode.map((d) => cell(d?.stage === 'decode' ? d.msPerToken : undefined)),
+        cell(lastDecode?.stage === 'decode' ? lastDecode.runtimeKvTensorsPerStep : undefined, 0),
+        cell(lastDecode?.stage === 'decode' ? lastDecode.probe.storageBuffers : undefined, 0),
+      ].join(' | '),
+    );
   }
   return lines.join('\n');
 }
 
-const USAGE = 'usage: npm run bench:infer -- --preset 0.5b|3b|7b [--dtype q4|q4f16] [--runtime node|wasm|webgpu ...] [--frames 16] [--contexts 1024,4096,12288] [--steps 5] [--chunk 512] [--budget-s 1800] [--json <file>] [--reconvert] [--compare-logits]';
+const USAGE =
+  'usage: npm run bench:infer -- --preset 0.5b|3b|7b [--dtype q4|q4f16] [--runtime node|wasm|webgpu ...] [--frames 16] [--contexts 1024,4096,12288] [--steps 5] [--chunk 512] [--budget-s 1800] [--json <file>] [--reconvert] [--compare-logits]';
 
 try {
   const { values } = parseArgs({
     options: {
-      preset: { type: 'string' }, dtype: { type: 'string', default: 'q4' }, runtime: { type: 'string', multiple: true },
-      frames: { type: 'string', default: '16' }, contexts: { type: 'string', default: '1024,4096,12288' }, steps: { type: 'string', default: '5' },
-      chunk: { type: 'string', default: '512' }, 'budget-s': { type: 'string', default: '1800' }, json: { type: 'string' }, reconvert: { type: 'boolean', default: false },
+      preset: { type: 'string' },
+      dtype: { type: 'string', default: 'q4' },
+      runtime: { type: 'string', multiple: true },
+      frames: { type: 'string', default: '16' },
+      contexts: { type: 'string', default: '1024,4096,12288' },
+      steps: { type: 'string', default: '5' },
+      chunk: { type: 'string', default: '512' },
+      'budget-s': { type: 'string', default: '1800' },
+      json: { type: 'string' },
+      reconvert: { type: 'boolean', default: false },
       'compare-logits': { type: 'boolean', default: false },
     },
   });
@@ -169,32 +223,52 @@ try {
   };
   const budgetMs = Number(values['budget-s']) * 1000;
   mkdirSync(BENCH_MODELS_DIR, { recursive: true });
-  const model = await syntheticModel(BENCH_MODELS_DIR, values.preset as PresetName, options.dtype, referenceModelDir(referenceModels()[0]), values.reconvert);
+  const model = await syntheticModel(
+    BENCH_MODELS_DIR,
+    values.preset as PresetName,
+    options.dtype,
+    referenceModelDir(referenceModels()[0]),
+    values.reconvert,
+  );
   const rows: RuntimeRow[] = [];
   const server = runtimes.some((r) => r !== 'node') ? await startDevServer() : null;
   try {
     for (const runtime of runtimes) {
       console.log(`${runtime}:`);
       const modelUrl = `/models/bench-models/${values.preset}-${options.dtype}/`;
-      rows.push(runtime === 'node' ? await runNode(model, options, budgetMs) : await runBrowser(runtime, modelUrl, options, budgetMs, server!));
+      rows.push(
+        runtime === 'node'
+          ? await runNode(model, options, budgetMs)
+          : await runBrowser(runtime, modelUrl, options, budgetMs, server!),
+      );
     }
   } finally {
     await server?.server.close();
   }
-  console.log(`\nbench:infer, preset ${values.preset}, ${options.dtype}, ${options.frames} frames, prefill chunks of ${options.prefillChunk}, ${options.steps} decode steps per context\n`);
+  console.log(
+    `\nbench:infer, preset ${values.preset}, ${options.dtype}, ${options.frames} frames, prefill chunks of ${options.prefillChunk}, ${options.steps} decode steps per context\n`,
+  );
   console.log(table(rows, options.contexts));
   const node = rows.find((r) => r.runtime === 'node');
   const wasm = rows.find((r) => r.runtime === 'wasm');
   if (node && wasm) {
     for (const c of options.contexts) {
       const [n, w] = [node, wasm].map((r) => r.stages.find((s) => s.stage === 'decode' && s.context === c));
-      if (n?.stage === 'decode' && w?.stage === 'decode') console.log(`WASM / onnxruntime-node decode speed at ${c}: ${(n.msPerToken / w.msPerToken).toFixed(2)}`);
+      if (n?.stage === 'decode' && w?.stage === 'decode')
+        console.log(`WASM / onnxruntime-node decode speed at ${c}: ${(n.msPerToken / w.msPerToken).toFixed(2)}`);
     }
     const [np, wp] = [node, wasm].map((r) => r.stages.find((s) => s.stage === 'prefill'));
-    if (np?.stage === 'prefill' && wp?.stage === 'prefill') console.log(`WASM / onnxruntime-node prefill speed: ${(wp.prefillTokensPerSecond / np.prefillTokensPerSecond).toFixed(2)}`);
+    if (np?.stage === 'prefill' && wp?.stage === 'prefill')
+      console.log(
+        `WASM / onnxruntime-node prefill speed: ${(wp.prefillTokensPerSecond / np.prefillTokensPerSecond).toFixed(2)}`,
+      );
   }
   // The same files and prompt on every runtime: their first logits should agree up to float rounding.
-  const firstLogits = rows.flatMap((r) => r.stages.flatMap((s) => (s.stage === 'prefill' && s.logits ? [{ runtime: r.runtime, logits: s.logits, token: s.firstToken }] : [])));
+  const firstLogits = rows.flatMap((r) =>
+    r.stages.flatMap((s) =>
+      s.stage === 'prefill' && s.logits ? [{ runtime: r.runtime, logits: s.logits, token: s.firstToken }] : [],
+    ),
+  );
   for (let i = 1; i < firstLogits.length; i++) {
     const [a, b] = [firstLogits[0], firstLogits[i]];
     let maxAbs = 0;
@@ -203,11 +277,16 @@ try {
       maxAbs = Math.max(maxAbs, Math.abs(a.logits[k] - b.logits[k]));
       scale = Math.max(scale, Math.abs(a.logits[k]));
     }
-    console.log(`first logits, ${b.runtime} vs ${a.runtime}: max-abs ${maxAbs.toExponential(2)} (largest |logit| ${scale.toFixed(2)}); first token ${b.token} vs ${a.token}`);
+    console.log(
+      `first logits, ${b.runtime} vs ${a.runtime}: max-abs ${maxAbs.toExponential(2)} (largest |logit| ${scale.toFixed(2)}); first token ${b.token} vs ${a.token}`,
+    );
   }
   for (const row of rows) for (const s of row.stages) if (s.stage === 'prefill') delete s.logits;
   const json = values.json ?? join(BENCH_MODELS_DIR, `infer-${values.preset}-${options.dtype}.json`);
-  writeFileSync(json, `${JSON.stringify({ preset: values.preset, options, rows, date: new Date().toISOString() }, null, 2)}\n`);
+  writeFileSync(
+    json,
+    `${JSON.stringify({ preset: values.preset, options, rows, date: new Date().toISOString() }, null, 2)}\n`,
+  );
   console.log(`\nJSON: ${json}`);
 } catch (e) {
   console.error(`bench:infer: ${e instanceof Error ? e.message : String(e)}`);

@@ -37,8 +37,27 @@ export interface StepProbe {
 
 export type StageReport =
   | { stage: 'load'; ms: number; kvInPlace: boolean }
-  | { stage: 'prefill'; frames: number; visionMs: number; visionMsPerFrame: number; promptTokens: number; prefillMs: number; prefillTokensPerSecond: number; chunks: number; ttftMs: number; firstToken: number; logits?: number[] }
-  | { stage: 'decode'; context: number; msPerToken: number; stepMs: number[]; runtimeKvTensorsPerStep: number; probe: Record<string, number> };
+  | {
+      stage: 'prefill';
+      frames: number;
+      visionMs: number;
+      visionMsPerFrame: number;
+      promptTokens: number;
+      prefillMs: number;
+      prefillTokensPerSecond: number;
+      chunks: number;
+      ttftMs: number;
+      firstToken: number;
+      logits?: number[];
+    }
+  | {
+      stage: 'decode';
+      context: number;
+      msPerToken: number;
+      stepMs: number[];
+      runtimeKvTensorsPerStep: number;
+      probe: Record<string, number>;
+    };
 
 /** Deterministic pseudo-random frames (xorshift): the vision encoder sees varied pixels, identical in every runtime. */
 export function syntheticFrames(count: number): Uint8Array[] {
@@ -57,7 +76,12 @@ export function syntheticFrames(count: number): Uint8Array[] {
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
-export async function runStages(open: () => Promise<LoadedModel>, options: BenchOptions, report: (r: StageReport) => void, probe?: StepProbe): Promise<void> {
+export async function runStages(
+  open: () => Promise<LoadedModel>,
+  options: BenchOptions,
+  report: (r: StageReport) => void,
+  probe?: StepProbe,
+): Promise<void> {
   let started = performance.now();
   const model = await open();
   const session = new ChatSession(model);
@@ -67,8 +91,19 @@ export async function runStages(open: () => Promise<LoadedModel>, options: Bench
     const frames = syntheticFrames(options.frames);
     const question = 'What happens in the video?';
     const request: ChatRequest = frames.length
-      ? askToChat({ frames: { frames, ...BENCH_FRAME, sampleFps: 2 }, duration: frames.length / 2, question, maxNewTokens: 1, prefillChunkTokens: options.prefillChunk })
-      : { messages: [{ role: 'user', content: question }], visuals: [], maxNewTokens: 1, prefillChunkTokens: options.prefillChunk };
+      ? askToChat({
+          frames: { frames, ...BENCH_FRAME, sampleFps: 2 },
+          duration: frames.length / 2,
+          question,
+          maxNewTokens: 1,
+          prefillChunkTokens: options.prefillChunk,
+        })
+      : {
+          messages: [{ role: 'user', content: question }],
+          visuals: [],
+          maxNewTokens: 1,
+          prefillChunkTokens: options.prefillChunk,
+        };
     started = performance.now();
     const generation = await Generation.start(session, request, { shouldStop: () => false });
     const logits = options.keepLogits && generation.logits ? Array.from(generation.logits) : undefined;
@@ -105,7 +140,14 @@ export async function runStages(open: () => Promise<LoadedModel>, options: Bench
         const step = probe?.end() ?? {};
         for (const [k, v] of Object.entries(step)) counts[k] = (counts[k] ?? 0) + v / options.steps;
       }
-      report({ stage: 'decode', context: length, msPerToken: median(stepMs), stepMs, runtimeKvTensorsPerStep: kvTensors / options.steps, probe: counts });
+      report({
+        stage: 'decode',
+        context: length,
+        msPerToken: median(stepMs),
+        stepMs,
+        runtimeKvTensorsPerStep: kvTensors / options.steps,
+        probe: counts,
+      });
       counts = {};
     }
   } finally {

@@ -45,7 +45,11 @@ export function chromiumPss(profileDir: string): ChromiumMemory {
 }
 
 /** Samples `measure` every `ms` until stopped; keeps the maximum of each field (and passes every sample to `onSample`). */
-export function samplePeak<T extends Record<string, number>>(measure: () => T, ms = 250, onSample?: (sample: T) => void): { stop(): T } {
+export function samplePeak<T extends Record<string, number>>(
+  measure: () => T,
+  ms = 250,
+  onSample?: (sample: T) => void,
+): { stop(): T } {
   let peak = measure();
   const timer = setInterval(() => {
     const now = measure();

@@ -17,7 +17,9 @@ function randomBlock(): Uint8Array {
   const bits = new Uint16Array(BLOCK_BYTES / 2);
   let s = 0x9e3779b9;
   for (let i = 0; i < bits.length; i++) {
-    s ^= s << 13; s ^= s >>> 17; s ^= s << 5;
+    s ^= s << 13;
+    s ^= s >>> 17;
+    s ^= s << 5;
     const sign = (s >>> 31) << 15;
     const exponent = 120 + ((s >>> 8) & 3);
     bits[i] = sign | (exponent << 7) | (s & 0x7f);
@@ -28,7 +30,11 @@ function randomBlock(): Uint8Array {
 /** Writes the checkpoint into `dir`; returns its tensor bytes. */
 export function writeSyntheticCheckpoint(dir: string, preset: Preset): number {
   mkdirSync(dir, { recursive: true });
-  const tensors = presetTensors(preset).map(([name, shape]) => ({ name, shape, bytes: shape.reduce((a, b) => a * b, 1) * 2 }));
+  const tensors = presetTensors(preset).map(([name, shape]) => ({
+    name,
+    shape,
+    bytes: shape.reduce((a, b) => a * b, 1) * 2,
+  }));
   const shards: (typeof tensors)[] = [[]];
   let size = 0;
   for (const t of tensors) {
@@ -60,7 +66,7 @@ export function writeSyntheticCheckpoint(dir: string, preset: Preset): number {
       len.writeBigUInt64LE(BigInt(json.length));
       writeSync(fd, len);
       writeSync(fd, json);
-      for (let left = offset; left > 0; ) {
+      for (let left = offset; left > 0;) {
         // Rotating the start keeps neighbouring tensors from being byte-identical.
         const start = (rotate = (rotate + 4099 * 2) % (BLOCK_BYTES / 2));
         const n = Math.min(left, BLOCK_BYTES - start);
@@ -72,7 +78,10 @@ export function writeSyntheticCheckpoint(dir: string, preset: Preset): number {
     }
     total += offset;
   });
-  writeFileSync(join(dir, 'model.safetensors.index.json'), JSON.stringify({ metadata: { total_size: total }, weight_map: weightMap }, null, 2));
+  writeFileSync(
+    join(dir, 'model.safetensors.index.json'),
+    JSON.stringify({ metadata: { total_size: total }, weight_map: weightMap }, null, 2),
+  );
   writeFileSync(join(dir, 'config.json'), JSON.stringify(presetConfig(preset), null, 2));
   return total;
 }

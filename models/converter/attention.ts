@@ -39,17 +39,34 @@ export function groupQueryAttention(g: Graph, cfg: TextConfig, attentionMask: st
       'GroupQueryAttention',
       [q, k, v, cache.pastKey, cache.pastValue, seqlensK, totalLength],
       { num_heads: cfg.numHeads, kv_num_heads: cfg.numKvHeads, scale: { f: 1 / Math.sqrt(cfg.headDim) } },
-      { domain: 'com.microsoft', outputs: [`${g.path()}/GroupQueryAttention/output_0`, cache.presentKey, cache.presentValue] },
+      {
+        domain: 'com.microsoft',
+        outputs: [`${g.path()}/GroupQueryAttention/output_0`, cache.presentKey, cache.presentValue],
+      },
     )[0];
 }
 
 /** One decoder layer's self-attention block: q/k/v by `proj`, M-RoPE on q and k, the kernel, o_proj by `outProj`. */
-export function selfAttention(g: Graph, x: string, cfg: TextConfig, proj: Linear, outProj: Linear, rotary: RotaryTables, attend: Attend, cache: KvCache): string {
+export function selfAttention(
+  g: Graph,
+  x: string,
+  cfg: TextConfig,
+  proj: Linear,
+  outProj: Linear,
+  rotary: RotaryTables,
+  attend: Attend,
+  cache: KvCache,
+): string {
   const { hiddenSize, numHeads, numKvHeads, headDim } = cfg;
   return g.scope('attn', () => {
     // [B, S, heads * D] -> [B, S, heads, D] for the tables, and back.
-    const rotate = (name: string, y: string, heads: number) => g.scope(name, () =>
-      g.node('Reshape', [applyRotary(g, g.node('Reshape', [y, g.int64([0, 0, heads, headDim])]), rotary, headDim), g.int64([0, 0, heads * headDim])]));
+    const rotate = (name: string, y: string, heads: number) =>
+      g.scope(name, () =>
+        g.node('Reshape', [
+          applyRotary(g, g.node('Reshape', [y, g.int64([0, 0, heads, headDim])]), rotary, headDim),
+          g.int64([0, 0, heads * headDim]),
+        ]),
+      );
     const q = rotate('q_rotary', proj('q_proj', x, [hiddenSize, numHeads * headDim]), numHeads);
     const k = rotate('k_rotary', proj('k_proj', x, [hiddenSize, numKvHeads * headDim]), numKvHeads);
     const out = attend(q, k, proj('v_proj', x, [hiddenSize, numKvHeads * headDim]), cache);
@@ -58,25 +75,75 @@ export function selfAttention(g: Graph, x: string, cfg: TextConfig, proj: Linear
 }
 
 /** Attention in standard ops, the mask bias computed once per graph: scores [B, KV, G, S, T], softmax in float32. */
-export function standardAttention(g: Graph, cfg: TextConfig, type: FloatType, attentionMask: string, inputsEmbeds: string): Attend {
+export function standardAttention(
+  g: Graph,
+  cfg: TextConfig,
+  type: FloatType,
+  attentionMask: string,
+  inputsEmbeds: string,
+): Attend {
   const bias = attentionBias(g, attentionMask, inputsEmbeds);
   const group = cfg.numHeads / cfg.numKvHeads;
   const d = cfg.headDim;
-  return (q, k, v, cache) => g.scope('sdpa', () => {
-    const toHeads = (x: string, heads: number, name: string) =>
-      g.node('Transpose', [g.node('Reshape', [x, g.int64([0, 0, heads, d])], {}, { role: `${name}_heads` })], { perm: [0, 2, 1, 3] }, { role: `${name}_heads` });
-    const key = g.node('Concat', [cache.pastKey, toHeads(k, cfg.numKvHeads, 'k')], { axis: 2 }, { role: 'append_key', outputs: [cache.presentKey] });
-    const value = g.node('Concat', [cache.pastValue, toHeads(v, cfg.numKvHeads, 'v')], { axis: 2 }, { role: 'append_value', outputs: [cache.presentValue] });
-    // [B, H, S, D] -> [B, KV, G, S, D]: each kv head serves `group` consecutive query heads.
-    const query = g.node('Reshape', [toHeads(q, cfg.numHeads, 'q'), g.int64([0, cfg.numKvHeads, group, -1, d])], {}, { role: 'q_groups' });
-    const keyT = g.node('Unsqueeze', [g.node('Transpose', [key], { perm: [0, 1, 3, 2] }, { role: 'key_t' }), g.int64([2])], {}, { role: 'key_t_groups' });
-    const scores = g.cast(g.node('MatMul', [query, keyT], {}, { role: 'scores' }), type, 'float32');
-    const masked = g.node('Add', [g.node('Mul', [scores, g.float32(1 / Math.sqrt(d))], {}, { role: 'scale' }), bias], {}, { role: 'mask' });
-    const probs = g.cast(g.node('Softmax', [masked], { axis: -1 }), 'float32', type);
-    const context = g.node('MatMul', [probs, g.node('Unsqueeze', [value, g.int64([2])], {}, { role: 'value_groups' })], {}, { role: 'context' });
-    const heads = g.node('Reshape', [context, g.int64([0, cfg.numHeads, -1, d])], {}, { role: 'context_heads' });
-    return g.node('Reshape', [g.node('Transpose', [heads], { perm: [0, 2, 1, 3] }, { role: 'context_heads' }), g.int64([0, 0, cfg.numHeads * d])], {}, { role: 'merge_heads' });
-  });
+  return (q, k, v, cache) =>
+    g.scope('sdpa', () => {
+      const toHeads = (x: string, heads: number, name: string) =>
+        g.node(
+          'Transpose',
+          [g.node('Reshape', [x, g.int64([0, 0, heads, d])], {}, { role: `${name}_heads` })],
+          { perm: [0, 2, 1, 3] },
+          { role: `${name}_heads` },
+        );
+      const key = g.node(
+        'Concat',
+        [cache.pastKey, toHeads(k, cfg.numKvHeads, 'k')],
+        { axis: 2 },
+        { role: 'append_key', outputs: [cache.presentKey] },
+      );
+      const value = g.node(
+        'Concat',
+        [cache.pastValue, toHeads(v, cfg.numKvHeads, 'v')],
+        { axis: 2 },
+        { role: 'append_value', outputs: [cache.presentValue] },
+      );
+      // [B, H, S, D] -> [B, KV, G, S, D]: each kv head serves `group` consecutive query heads.
+      const query = g.node(
+        'Reshape',
+        [toHeads(q, cfg.numHeads, 'q'), g.int64([0, cfg.numKvHeads, group, -1, d])],
+        {},
+        { role: 'q_groups' },
+      );
+      const keyT = g.node(
+        'Unsqueeze',
+        [g.node('Transpose', [key], { perm: [0, 1, 3, 2] }, { role: 'key_t' }), g.int64([2])],
+        {},
+        { role: 'key_t_groups' },
+      );
+      const scores = g.cast(g.node('MatMul', [query, keyT], {}, { role: 'scores' }), type, 'float32');
+      const masked = g.node(
+        'Add',
+        [g.node('Mul', [scores, g.float32(1 / Math.sqrt(d))], {}, { role: 'scale' }), bias],
+        {},
+        { role: 'mask' },
+      );
+      const probs = g.cast(g.node('Softmax', [masked], { axis: -1 }), 'float32', type);
+      const context = g.node(
+        'MatMul',
+        [probs, g.node('Unsqueeze', [value, g.int64([2])], {}, { role: 'value_groups' })],
+        {},
+        { role: 'context' },
+      );
+      const heads = g.node('Reshape', [context, g.int64([0, cfg.numHeads, -1, d])], {}, { role: 'context_heads' });
+      return g.node(
+        'Reshape',
+        [
+          g.node('Transpose', [heads], { perm: [0, 2, 1, 3] }, { role: 'context_heads' }),
+          g.int64([0, 0, cfg.numHeads * d]),
+        ],
+        {},
+        { role: 'merge_heads' },
+      );
+    });
 }
 
 /**
@@ -89,8 +156,16 @@ function attentionBias(g: Graph, attentionMask: string, inputsEmbeds: string): s
     const seq = g.node('Gather', [g.node('Shape', [inputsEmbeds]), g.int64(1)], { axis: 0 }, { role: 'seq' });
     const queryPos = g.node('Range', [g.node('Sub', [total, seq]), total, g.int64(1)], {}, { role: 'query_pos' });
     const keyPos = g.node('Range', [g.int64(0), total, g.int64(1)], {}, { role: 'key_pos' });
-    const causal = g.node('LessOrEqual', [g.node('Unsqueeze', [keyPos, g.int64([0])]), g.node('Unsqueeze', [queryPos, g.int64([1])])], {}, { role: 'causal' });
-    const valid = g.node('Unsqueeze', [g.node('Equal', [attentionMask, g.int64(1)], {}, { role: 'not_padding' }), g.int64([1, 2, 3])]);
+    const causal = g.node(
+      'LessOrEqual',
+      [g.node('Unsqueeze', [keyPos, g.int64([0])]), g.node('Unsqueeze', [queryPos, g.int64([1])])],
+      {},
+      { role: 'causal' },
+    );
+    const valid = g.node('Unsqueeze', [
+      g.node('Equal', [attentionMask, g.int64(1)], {}, { role: 'not_padding' }),
+      g.int64([1, 2, 3]),
+    ]);
     return g.node('Where', [g.node('And', [causal, valid]), g.float32(0), g.float32(-3.4028234663852886e38)]);
   });
 }

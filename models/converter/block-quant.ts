@@ -24,11 +24,23 @@ export function blockCount(k: number, blockSize: number): number {
 /** Bytes per output column of each of the three tensors. */
 export function quantizedSizes(k: number, blockSize: number, scaleType: FloatType) {
   const blocks = blockCount(k, blockSize);
-  return { data: blocks * (blockSize / 2), scales: blocks * (scaleType === 'float32' ? 4 : 2), zeroPoints: Math.ceil(blocks / 2) };
+  return {
+    data: blocks * (blockSize / 2),
+    scales: blocks * (scaleType === 'float32' ? 4 : 2),
+    zeroPoints: Math.ceil(blocks / 2),
+  };
 }
 
 /** Quantizes `count` rows (output columns) of length k, given row-major as [count, k], into `out` starting at row `row0`. */
-export function quantizeRows(rows: Float32Array, count: number, k: number, blockSize: number, scaleType: FloatType, out: QuantizedMatrix, row0: number): void {
+export function quantizeRows(
+  rows: Float32Array,
+  count: number,
+  k: number,
+  blockSize: number,
+  scaleType: FloatType,
+  out: QuantizedMatrix,
+  row0: number,
+): void {
   const blocks = blockCount(k, blockSize);
   const sizes = quantizedSizes(k, blockSize, scaleType);
   const lows = new Float32Array(blocks);

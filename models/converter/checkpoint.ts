@@ -6,19 +6,31 @@
 import { existsSync, openSync, readSync, closeSync, fstatSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  headerLength, parseHeader, toFloat32, SafetensorsError, DTYPE_BYTES, type SafetensorsHeader, type TensorInfo,
+  headerLength,
+  parseHeader,
+  toFloat32,
+  SafetensorsError,
+  DTYPE_BYTES,
+  type SafetensorsHeader,
+  type TensorInfo,
 } from '../../src/lib/models/safetensors.ts';
 
 export class CheckpointError extends Error {
   override name = 'CheckpointError';
 }
 
-interface Shard { file: string; header: SafetensorsHeader }
+interface Shard {
+  file: string;
+  header: SafetensorsHeader;
+}
 
 export class Checkpoint {
   private readonly location = new Map<string, Shard>();
 
-  private constructor(readonly dir: string, shards: Shard[]) {
+  private constructor(
+    readonly dir: string,
+    shards: Shard[],
+  ) {
     for (const shard of shards) for (const name of shard.header.tensors.keys()) this.location.set(name, shard);
   }
 
@@ -37,13 +49,18 @@ export class Checkpoint {
       if (!weightMap || typeof weightMap !== 'object') throw new CheckpointError(`${indexPath}: no weight_map`);
       const files = [...new Set(Object.values(weightMap))].sort();
       const missing = files.filter((f) => !existsSync(join(dir, f)));
-      if (missing.length) throw new CheckpointError(`missing shard file(s) listed in model.safetensors.index.json: ${missing.join(', ')}`);
+      if (missing.length)
+        throw new CheckpointError(
+          `missing shard file(s) listed in model.safetensors.index.json: ${missing.join(', ')}`,
+        );
       const shards = files.map((f) => readShard(join(dir, f)));
       const ckpt = new Checkpoint(dir, shards);
       for (const [name, file] of Object.entries(weightMap)) {
         const shard = ckpt.location.get(name);
-        if (!shard) throw new CheckpointError(`tensor "${name}" is listed in the index under ${file} but is not in any shard`);
-        if (!shard.file.endsWith(file)) throw new CheckpointError(`tensor "${name}" is listed under ${file} but found in ${shard.file}`);
+        if (!shard)
+          throw new CheckpointError(`tensor "${name}" is listed in the index under ${file} but is not in any shard`);
+        if (!shard.file.endsWith(file))
+          throw new CheckpointError(`tensor "${name}" is listed under ${file} but found in ${shard.file}`);
       }
       // As for transformers, the index is the checkpoint's table of contents: a tensor it does not list is not part of it.
       for (const name of ckpt.names()) if (!(name in weightMap)) ckpt.location.delete(name);
@@ -114,9 +131,11 @@ export class Checkpoint {
    */
   readFloat32Rows(name: string, start: number, count: number): Float32Array {
     const info = this.info(name);
-    if (info.shape.length !== 2) throw new CheckpointError(`tensor "${name}" is not 2-D (shape ${JSON.stringify(info.shape)})`);
+    if (info.shape.length !== 2)
+      throw new CheckpointError(`tensor "${name}" is not 2-D (shape ${JSON.stringify(info.shape)})`);
     const [rows, cols] = info.shape;
-    if (start < 0 || count < 0 || start + count > rows) throw new CheckpointError(`tensor "${name}": rows ${start}..${start + count} out of range 0..${rows}`);
+    if (start < 0 || count < 0 || start + count > rows)
+      throw new CheckpointError(`tensor "${name}": rows ${start}..${start + count} out of range 0..${rows}`);
     const rowBytes = cols * DTYPE_BYTES[info.dtype];
     return toFloat32(info.dtype, this.readRange(name, start * rowBytes, count * rowBytes));
   }

@@ -64,13 +64,16 @@ const SUPPORTED_ARCHITECTURES = ['Qwen2_5_VLForConditionalGeneration'];
 
 function num(obj: JsonObject, key: string, where: string, fallback?: number): number {
   const v = obj[key] ?? fallback;
-  if (typeof v !== 'number' || !Number.isFinite(v)) throw new ConfigError(`config.json: ${where}${key} is missing or not a number`);
+  if (typeof v !== 'number' || !Number.isFinite(v))
+    throw new ConfigError(`config.json: ${where}${key} is missing or not a number`);
   return v;
 }
 
 /** Parses and validates config.json; throws ConfigError naming the offending key. */
 export function parseConfig(raw: JsonObject): QwenVLConfig {
-  const archs = Array.isArray(raw.architectures) ? raw.architectures.filter((a): a is string => typeof a === 'string') : [];
+  const archs = Array.isArray(raw.architectures)
+    ? raw.architectures.filter((a): a is string => typeof a === 'string')
+    : [];
   if (raw.model_type !== 'qwen2_5_vl' || !archs.some((a) => SUPPORTED_ARCHITECTURES.includes(a))) {
     throw new ConfigError(
       `unsupported architecture: model_type "${raw.model_type}", architectures ${JSON.stringify(archs)}; ` +
@@ -86,14 +89,18 @@ export function parseConfig(raw: JsonObject): QwenVLConfig {
   const numHeads = num(t, 'num_attention_heads', '');
   const headDim = hiddenSize / numHeads;
   const section = object(t.rope_scaling)?.mrope_section ?? object(raw.rope_scaling)?.mrope_section;
-  if (!Array.isArray(section) || section.length !== 3 || !section.every((n) => typeof n === 'number')) throw new ConfigError('config.json: rope_scaling.mrope_section is missing (not a Qwen2.5-VL M-RoPE config)');
+  if (!Array.isArray(section) || section.length !== 3 || !section.every((n) => typeof n === 'number'))
+    throw new ConfigError('config.json: rope_scaling.mrope_section is missing (not a Qwen2.5-VL M-RoPE config)');
   if (section[0] + section[1] + section[2] !== headDim / 2) {
-    throw new ConfigError(`config.json: mrope_section ${JSON.stringify(section)} does not sum to head_dim/2 = ${headDim / 2}`);
+    throw new ConfigError(
+      `config.json: mrope_section ${JSON.stringify(section)} does not sum to head_dim/2 = ${headDim / 2}`,
+    );
   }
   const vHidden = num(v, 'hidden_size', 'vision_config.');
   const vHeads = num(v, 'num_heads', 'vision_config.');
   const hiddenAct = v.hidden_act ?? 'silu';
-  if (hiddenAct !== 'silu') throw new ConfigError(`config.json: vision_config.hidden_act "${hiddenAct}" is not supported (expected silu)`);
+  if (hiddenAct !== 'silu')
+    throw new ConfigError(`config.json: vision_config.hidden_act "${hiddenAct}" is not supported (expected silu)`);
 
   return {
     modelType: raw.model_type,
@@ -121,7 +128,9 @@ export function parseConfig(raw: JsonObject): QwenVLConfig {
       temporalPatchSize: num(v, 'temporal_patch_size', 'vision_config.'),
       spatialMergeSize: num(v, 'spatial_merge_size', 'vision_config.'),
       windowSize: num(v, 'window_size', 'vision_config.'),
-      fullattBlockIndexes: Array.isArray(v.fullatt_block_indexes) ? v.fullatt_block_indexes.filter((i): i is number => typeof i === 'number') : [],
+      fullattBlockIndexes: Array.isArray(v.fullatt_block_indexes)
+        ? v.fullatt_block_indexes.filter((i): i is number => typeof i === 'number')
+        : [],
       // transformers' class default when the key is absent.
       tokensPerSecond: num(v, 'tokens_per_second', 'vision_config.', 4),
       rmsNormEps: 1e-6,

@@ -6,7 +6,20 @@
  */
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, truncateSync, copyFileSync, statSync, writeFileSync, unlinkSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  symlinkSync,
+  truncateSync,
+  copyFileSync,
+  statSync,
+  writeFileSync,
+  unlinkSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { convert } from './convert.ts';
@@ -77,7 +90,10 @@ describe('convert refuses bad input', () => {
 
   it('tensor listed in the index but in no shard', async () => {
     linkCheckpoint(SHARDED);
-    replaceJson('model.safetensors.index.json', (j) => (j.weight_map['model.layers.9.mlp.up_proj.weight'] = 'model-00001-of-00002.safetensors'));
+    replaceJson(
+      'model.safetensors.index.json',
+      (j) => (j.weight_map['model.layers.9.mlp.up_proj.weight'] = 'model-00001-of-00002.safetensors'),
+    );
     await expectFailure(/"model\.layers\.9\.mlp\.up_proj\.weight" is listed in the index .* not in any shard/);
   });
 
@@ -108,7 +124,10 @@ describe('convert refuses bad input', () => {
     const bytes = readFileSync(join(SINGLE, 'model.safetensors'));
     const n = Number(bytes.readBigUInt64LE(0));
     // Same length, so the header stays valid JSON of the same size: BF16 -> U16 (not a safetensors dtype here).
-    const header = bytes.subarray(8, 8 + n).toString('utf8').replace('"BF16"', '"U16" ');
+    const header = bytes
+      .subarray(8, 8 + n)
+      .toString('utf8')
+      .replace('"BF16"', '"U16" ');
     writeFileSync(file, Buffer.concat([bytes.subarray(0, 8), Buffer.from(header), bytes.subarray(8 + n)]));
     await expectFailure(/unsupported dtype U16/);
   });
@@ -119,12 +138,16 @@ describe('convert refuses bad input', () => {
     unlinkSync(shard);
     copyFileSync(join(SHARDED, 'model-00002-of-00002.safetensors'), shard);
     truncateSync(shard, statSync(shard).size - 1000);
-    await expectFailure(/model-00002-of-00002\.safetensors: truncated: tensor ".*" ends at byte \d+ but the file has \d+ bytes/);
+    await expectFailure(
+      /model-00002-of-00002\.safetensors: truncated: tensor ".*" ends at byte \d+ but the file has \d+ bytes/,
+    );
   });
 
   it('full disk, mid-conversion', async () => {
     linkCheckpoint(SHARDED);
-    await expect(convert({ input: ckpt, output: out, dtypes: ['fp32'], sink: new OutputSink(20_000_000) })).rejects.toThrow(/no space left on device writing .*\.onnx/);
+    await expect(
+      convert({ input: ckpt, output: out, dtypes: ['fp32'], sink: new OutputSink(20_000_000) }),
+    ).rejects.toThrow(/no space left on device writing .*\.onnx/);
     expectNoOutput();
   });
 
@@ -132,7 +155,9 @@ describe('convert refuses bad input', () => {
     linkCheckpoint(SHARDED);
     await convert({ input: ckpt, output: out, dtypes: ['q4'] });
     const before = readdirSync(join(out, 'onnx')).sort();
-    await expect(convert({ input: ckpt, output: out, dtypes: ['fp32'], sink: new OutputSink(1_000_000) })).rejects.toThrow(/no space left/);
+    await expect(
+      convert({ input: ckpt, output: out, dtypes: ['fp32'], sink: new OutputSink(1_000_000) }),
+    ).rejects.toThrow(/no space left/);
     expect(readdirSync(work).sort()).toEqual(['ckpt', 'out']);
     expect(readdirSync(join(out, 'onnx')).sort()).toEqual(before);
   });
@@ -144,7 +169,11 @@ describe('convert CLI', () => {
     let stderr = '';
     let status = 0;
     try {
-      execFileSync(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'models/converter/cli.ts'), '--in', ckpt, '--out', out, '--dtype', 'int4'], { stdio: 'pipe' });
+      execFileSync(
+        process.execPath,
+        ['--import', 'tsx', join(REPO_ROOT, 'models/converter/cli.ts'), '--in', ckpt, '--out', out, '--dtype', 'int4'],
+        { stdio: 'pipe' },
+      );
     } catch (e) {
       ({ status } = e as { status: number });
       stderr = String((e as { stderr: Buffer }).stderr);

@@ -22,8 +22,14 @@ import { quantizeMatMuls } from './quantize.ts';
 
 /** Files transformers.js reads besides the graphs, copied through when the checkpoint has them (preprocessor_config.json is completed, see output-preprocessor.ts). */
 export const PASSTHROUGH_FILES = [
-  'tokenizer.json', 'tokenizer_config.json', 'video_preprocessor_config.json',
-  'chat_template.json', 'chat_template.jinja', 'generation_config.json', 'vocab.json', 'merges.txt',
+  'tokenizer.json',
+  'tokenizer_config.json',
+  'video_preprocessor_config.json',
+  'chat_template.json',
+  'chat_template.jinja',
+  'generation_config.json',
+  'vocab.json',
+  'merges.txt',
 ];
 
 export interface ConvertOptions {
@@ -100,16 +106,24 @@ export async function convert(opts: ConvertOptions): Promise<ConvertResult> {
         });
         if (written.externalChunks) externalChunks[file] = written.externalChunks;
         files.push(`onnx/${file}`);
-        log(`${file}: ${(written.weightBytes / 1e6).toFixed(1)} MB of weights${written.externalChunks ? ` in ${written.externalChunks} external data file(s)` : ''}, ${((performance.now() - started) / 1000).toFixed(1)} s`);
+        log(
+          `${file}: ${(written.weightBytes / 1e6).toFixed(1)} MB of weights${written.externalChunks ? ` in ${written.externalChunks} external data file(s)` : ''}, ${((performance.now() - started) / 1000).toFixed(1)} s`,
+        );
       }
     }
-    const config = outputConfig(cfg.raw, externalChunks, cfg.text.headDim, { decoder_attention: opts.attention ?? 'gqa' });
+    const config = outputConfig(cfg.raw, externalChunks, cfg.text.headDim, {
+      decoder_attention: opts.attention ?? 'gqa',
+    });
     sink.writeFile(join(tmp, 'config.json'), new TextEncoder().encode(`${JSON.stringify(config, null, 2)}\n`));
-    for (const f of PASSTHROUGH_FILES) if (existsSync(join(opts.input, f))) copyFileSync(join(opts.input, f), join(tmp, f));
+    for (const f of PASSTHROUGH_FILES)
+      if (existsSync(join(opts.input, f))) copyFileSync(join(opts.input, f), join(tmp, f));
     const preprocessor = join(opts.input, 'preprocessor_config.json');
     if (existsSync(preprocessor)) {
       const json = outputPreprocessorConfig(JSON.parse(readFileSync(preprocessor, 'utf8')));
-      sink.writeFile(join(tmp, 'preprocessor_config.json'), new TextEncoder().encode(`${JSON.stringify(json, null, 2)}\n`));
+      sink.writeFile(
+        join(tmp, 'preprocessor_config.json'),
+        new TextEncoder().encode(`${JSON.stringify(json, null, 2)}\n`),
+      );
     }
     const old = join(dirname(out), `.${basename(out)}.old-${process.pid}`);
     if (existsSync(out)) renameSync(out, old);

@@ -44,17 +44,36 @@ export function buildDecoder(ckpt: Checkpoint, cfg: QwenVLConfig, opts: DecoderO
   const keep = g.input('num_logits_to_keep', 'int64', []);
 
   // Norm weights stay float32: the norm computes in float32 (rms-norm.ts).
-  const norm = (prefix: string, name: string, x: string) => rmsNorm(g, name, x, vectorWeight(ckpt, `${prefix}${name}.weight`, 'float32', t.hiddenSize), t.rmsNormEps, type);
+  const norm = (prefix: string, name: string, x: string) =>
+    rmsNorm(g, name, x, vectorWeight(ckpt, `${prefix}${name}.weight`, 'float32', t.hiddenSize), t.rmsNormEps, type);
   g.scope('model', () => {
     const rotary = mropeTables(g, positions, t, type);
-    const attend = (opts.attention ?? 'gqa') === 'gqa' ? groupQueryAttention(g, t, mask) : standardAttention(g, t, type, mask, embeds);
+    const attend =
+      (opts.attention ?? 'gqa') === 'gqa'
+        ? groupQueryAttention(g, t, mask)
+        : standardAttention(g, t, type, mask, embeds);
     for (let i = 0; i < t.numLayers; i++) {
       const prefix = `${keys.prefix}layers.${i}.`;
       hidden = g.scope(`layers.${i}`, () => {
         const attnProj = (bias: boolean) => checkpointLinear(g, ckpt, `${prefix}self_attn`, type, bias);
-        const attn = selfAttention(g, norm(prefix, 'input_layernorm', hidden), t, attnProj(true), attnProj(false), rotary, attend, caches[i]);
+        const attn = selfAttention(
+          g,
+          norm(prefix, 'input_layernorm', hidden),
+          t,
+          attnProj(true),
+          attnProj(false),
+          rotary,
+          attend,
+          caches[i],
+        );
         const h = g.node('Add', [hidden, attn], {}, { role: 'attn_residual' });
-        const mlp = swiGluMlp(g, norm(prefix, 'post_attention_layernorm', h), t.hiddenSize, t.intermediateSize, checkpointLinear(g, ckpt, `${prefix}mlp`, type, false));
+        const mlp = swiGluMlp(
+          g,
+          norm(prefix, 'post_attention_layernorm', h),
+          t.hiddenSize,
+          t.intermediateSize,
+          checkpointLinear(g, ckpt, `${prefix}mlp`, type, false),
+        );
         return g.node('Add', [h, mlp], {}, { role: 'mlp_residual' });
       });
     }
@@ -62,8 +81,20 @@ export function buildDecoder(ckpt: Checkpoint, cfg: QwenVLConfig, opts: DecoderO
   });
 
   // Only the last num_logits_to_keep positions reach lm_head (a prefill needs one row, not seq x vocab).
-  const kept = g.node('Slice', [hidden, g.node('Neg', [g.node('Unsqueeze', [keep, g.int64([0])])]), g.int64([Number.MAX_SAFE_INTEGER]), g.int64([1])], {}, { role: 'keep_last' });
-  const lmHead = g.scope('lm_head', () => linear(g, kept, matmulWeight(ckpt, keys.lmHead, type, [t.hiddenSize, t.vocabSize])));
+  const kept = g.node(
+    'Slice',
+    [
+      hidden,
+      g.node('Neg', [g.node('Unsqueeze', [keep, g.int64([0])])]),
+      g.int64([Number.MAX_SAFE_INTEGER]),
+      g.int64([1]),
+    ],
+    {},
+    { role: 'keep_last' },
+  );
+  const lmHead = g.scope('lm_head', () =>
+    linear(g, kept, matmulWeight(ckpt, keys.lmHead, type, [t.hiddenSize, t.vocabSize])),
+  );
   const logits = g.scope('logits', () => g.cast(lmHead, type, 'float32'));
 
   g.output(logits, 'logits', 'float32', ['batch_size', 'num_logits', t.vocabSize]);

@@ -33,7 +33,11 @@ describe.each(referenceModels())('%s', (model) => {
     expect(split.weights.length).toBe(Math.ceil(vocab / rowsPerPart));
     const ids = [0, 1, rowsPerPart - 1, rowsPerPart, 2 * rowsPerPart - 1, 2 * rowsPerPart + 5, vocab - 1, 151655];
     const run = async (name: string, g: typeof whole) => {
-      await writeModel(g, dir, `${model}-${name}-${runtime}.onnx`, { sink: new OutputSink(), inlineLimitBytes: 0, chunkBytes: 2e9 });
+      await writeModel(g, dir, `${model}-${name}-${runtime}.onnx`, {
+        sink: new OutputSink(),
+        inlineLimitBytes: 0,
+        chunkBytes: 2e9,
+      });
       const s = await openSession(runtime, join(dir, `${model}-${name}-${runtime}.onnx`));
       try {
         return toFloat32((await s.run({ input_ids: int64(ids, [1, ids.length]) })).inputs_embeds);

@@ -49,7 +49,11 @@ export interface NodeOptions {
   domain?: string;
 }
 
-interface ValueInfo { name: string; type: ElemType; dims: Dim[] }
+interface ValueInfo {
+  name: string;
+  type: ElemType;
+  dims: Dim[];
+}
 
 export class Graph {
   readonly nodes: InstanceType<typeof onnx.NodeProto>[] = [];
@@ -130,13 +134,21 @@ export class Graph {
   /** An int64 constant (shape vectors, axes, indices); identical values share one initializer. */
   int64(values: number[] | number, dims?: number[]): string {
     const arr = Array.isArray(values) ? values : [values];
-    return this.constant('int64', new Uint8Array(BigInt64Array.from(arr, (v) => BigInt(v)).buffer), dims ?? (Array.isArray(values) ? [arr.length] : []));
+    return this.constant(
+      'int64',
+      new Uint8Array(BigInt64Array.from(arr, (v) => BigInt(v)).buffer),
+      dims ?? (Array.isArray(values) ? [arr.length] : []),
+    );
   }
 
   /** A float32 constant. */
   float32(values: number[] | number | Float32Array, dims?: number[]): string {
     const arr = typeof values === 'number' ? Float32Array.of(values) : Float32Array.from(values);
-    return this.constant('float32', new Uint8Array(arr.buffer), dims ?? (typeof values === 'number' ? [] : [arr.length]));
+    return this.constant(
+      'float32',
+      new Uint8Array(arr.buffer),
+      dims ?? (typeof values === 'number' ? [] : [arr.length]),
+    );
   }
 
   /** A scalar constant in a float type. */
@@ -168,7 +180,8 @@ function attribute(name: string, v: Attr): InstanceType<typeof onnx.AttributePro
     if (!Number.isInteger(v)) throw new TypeError(`attribute ${name}: ${v} is not an integer; tag floats as { f }`);
     return onnx.AttributeProto.create({ name, type: T.INT, i: v });
   }
-  if (typeof v === 'string') return onnx.AttributeProto.create({ name, type: T.STRING, s: new TextEncoder().encode(v) });
+  if (typeof v === 'string')
+    return onnx.AttributeProto.create({ name, type: T.STRING, s: new TextEncoder().encode(v) });
   if (Array.isArray(v)) return onnx.AttributeProto.create({ name, type: T.INTS, ints: v });
   if ('f' in v) return onnx.AttributeProto.create({ name, type: T.FLOAT, f: v.f });
   if ('floats' in v) return onnx.AttributeProto.create({ name, type: T.FLOATS, floats: v.floats });
@@ -210,13 +223,13 @@ function f32ToF16Bits(value: number): number {
     const half = 1 << (shift - 1);
     const rest = m & ((1 << shift) - 1);
     let h = m >>> shift;
-    if (rest > half || (rest === half && (h & 1))) h++;
+    if (rest > half || (rest === half && h & 1)) h++;
     return sign | h;
   }
   let h = sign | (e << 10) | (mant >>> 13);
   const rest = mant & 0x1fff;
   // A carry out of the mantissa correctly bumps the exponent (up to infinity).
-  if (rest > 0x1000 || (rest === 0x1000 && (h & 1))) h++;
+  if (rest > 0x1000 || (rest === 0x1000 && h & 1)) h++;
   return h;
 }
 

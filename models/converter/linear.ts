@@ -19,6 +19,13 @@ export function linear(g: Graph, x: string, weight: LazyTensor, bias?: LazyTenso
 
 /** The checkpoint module `prefix`'s Linears: `${prefix}.${name}.weight` (and `.bias` when `bias`), in `type`. */
 export function checkpointLinear(g: Graph, ckpt: Checkpoint, prefix: string, type: FloatType, bias: boolean): Linear {
-  return (name, x, features) => g.scope(name, () =>
-    linear(g, x, matmulWeight(ckpt, `${prefix}.${name}.weight`, type, features), bias ? vectorWeight(ckpt, `${prefix}.${name}.bias`, type, features[1]) : undefined));
+  return (name, x, features) =>
+    g.scope(name, () =>
+      linear(
+        g,
+        x,
+        matmulWeight(ckpt, `${prefix}.${name}.weight`, type, features),
+        bias ? vectorWeight(ckpt, `${prefix}.${name}.bias`, type, features[1]) : undefined,
+      ),
+    );
 }

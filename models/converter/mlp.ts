@@ -6,10 +6,20 @@
 import type { Graph } from './graph.ts';
 import type { Linear } from './linear.ts';
 
-export function swiGluMlp(g: Graph, x: string, hiddenSize: number, intermediateSize: number, proj: Linear, downProj: Linear = proj): string {
+export function swiGluMlp(
+  g: Graph,
+  x: string,
+  hiddenSize: number,
+  intermediateSize: number,
+  proj: Linear,
+  downProj: Linear = proj,
+): string {
   return g.scope('mlp', () => {
     const gate = proj('gate_proj', x, [hiddenSize, intermediateSize]);
     const act = g.scope('act_fn', () => g.node('Mul', [gate, g.node('Sigmoid', [gate])]));
-    return downProj('down_proj', g.node('Mul', [act, proj('up_proj', x, [hiddenSize, intermediateSize])]), [intermediateSize, hiddenSize]);
+    return downProj('down_proj', g.node('Mul', [act, proj('up_proj', x, [hiddenSize, intermediateSize])]), [
+      intermediateSize,
+      hiddenSize,
+    ]);
   });
 }

@@ -21,7 +21,11 @@ export function mropeTables(g: Graph, positionIds: string, cfg: TextConfig, type
     const [t, h] = cfg.mropeSection;
     const choice = new Float32Array(3 * half);
     for (let i = 0; i < half; i++) choice[(i < t ? 0 : i < t + h ? 1 : 2) * half + i] = 1;
-    const selected = g.node('ReduceSum', [g.node('Mul', [angles, g.float32(choice, [3, 1, 1, half])], {}, { role: 'select' }), g.int64([0])], { keepdims: 0 });
+    const selected = g.node(
+      'ReduceSum',
+      [g.node('Mul', [angles, g.float32(choice, [3, 1, 1, half])], {}, { role: 'select' }), g.int64([0])],
+      { keepdims: 0 },
+    );
     const emb = g.node('Unsqueeze', [g.node('Concat', [selected, selected], { axis: -1 }), g.int64([2])]); // [B, S, 1, D]
     return { cos: g.cast(g.node('Cos', [emb]), 'float32', type), sin: g.cast(g.node('Sin', [emb]), 'float32', type) };
   });

@@ -36,7 +36,10 @@ export function weightBytes(t: LazyTensor): number {
 
 async function produce(t: LazyTensor): Promise<Uint8Array> {
   const bytes = await t.bytes();
-  if (bytes.byteLength !== weightBytes(t)) throw new Error(`weight ${t.name}: produced ${bytes.byteLength} bytes, expected ${weightBytes(t)} for ${t.type}${JSON.stringify(t.dims)}`);
+  if (bytes.byteLength !== weightBytes(t))
+    throw new Error(
+      `weight ${t.name}: produced ${bytes.byteLength} bytes, expected ${weightBytes(t)} for ${t.type}${JSON.stringify(t.dims)}`,
+    );
   return bytes;
 }
 

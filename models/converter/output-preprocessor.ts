@@ -7,7 +7,11 @@
 import type { JsonObject } from './config.ts';
 
 export function outputPreprocessorConfig(raw: JsonObject): JsonObject {
-  const size = raw.size ?? (raw.min_pixels !== undefined && raw.max_pixels !== undefined ? { shortest_edge: raw.min_pixels, longest_edge: raw.max_pixels } : undefined);
+  const size =
+    raw.size ??
+    (raw.min_pixels !== undefined && raw.max_pixels !== undefined
+      ? { shortest_edge: raw.min_pixels, longest_edge: raw.max_pixels }
+      : undefined);
   return {
     do_resize: true,
     resample: 3, // bicubic

@@ -28,12 +28,15 @@ export class OutputSink {
     const fd = openSync(path, 'w');
     return {
       write: (bytes) => {
-        if (this.written + bytes.byteLength > this.budgetBytes) throw new DiskFullError(`no space left on device writing ${path} (byte budget ${this.budgetBytes} reached)`);
+        if (this.written + bytes.byteLength > this.budgetBytes)
+          throw new DiskFullError(`no space left on device writing ${path} (byte budget ${this.budgetBytes} reached)`);
         try {
           // writeSync refuses lengths over 2 GiB - 1; a 7B float32 embedding table is 2.2 GB.
-          for (let done = 0; done < bytes.byteLength; ) done += writeSync(fd, bytes, done, Math.min(bytes.byteLength - done, 2 ** 30));
+          for (let done = 0; done < bytes.byteLength;)
+            done += writeSync(fd, bytes, done, Math.min(bytes.byteLength - done, 2 ** 30));
         } catch (e) {
-          if ((e as NodeJS.ErrnoException).code === 'ENOSPC') throw new DiskFullError(`no space left on device writing ${path}`);
+          if ((e as NodeJS.ErrnoException).code === 'ENOSPC')
+            throw new DiskFullError(`no space left on device writing ${path}`);
           throw e;
         }
         this.written += bytes.byteLength;

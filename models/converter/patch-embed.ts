@@ -10,12 +10,20 @@ import { linear } from './linear.ts';
 import type { FloatType } from './weights.ts';
 
 /** float32 pixel rows of the vision tower `prefix` -> [N, hidden] patch embeddings in `type`. */
-export function patchEmbed(g: Graph, ckpt: Checkpoint, prefix: string, pixelValues: string, v: VisionConfig, type: FloatType): string {
+export function patchEmbed(
+  g: Graph,
+  ckpt: Checkpoint,
+  prefix: string,
+  pixelValues: string,
+  v: VisionConfig,
+  type: FloatType,
+): string {
   const key = `${prefix}.patch_embed.proj.weight`;
   const { hiddenSize, inChannels, temporalPatchSize, patchSize } = v;
   const shape = ckpt.info(key).shape;
   const expected = [hiddenSize, inChannels, temporalPatchSize, patchSize, patchSize];
-  if (shape.join() !== expected.join()) throw new RangeError(`${key}: shape [${shape}] does not match the config's [${expected}]`);
+  if (shape.join() !== expected.join())
+    throw new RangeError(`${key}: shape [${shape}] does not match the config's [${expected}]`);
   const patchDim = inChannels * temporalPatchSize * patchSize * patchSize;
   const kernel: LazyTensor = {
     name: key,
@@ -24,7 +32,8 @@ export function patchEmbed(g: Graph, ckpt: Checkpoint, prefix: string, pixelValu
     bytes: () => {
       const src = ckpt.readFloat32(key);
       const out = new Float32Array(src.length);
-      for (let r = 0; r < hiddenSize; r++) for (let c = 0; c < patchDim; c++) out[c * hiddenSize + r] = src[r * patchDim + c];
+      for (let r = 0; r < hiddenSize; r++)
+        for (let c = 0; c < patchDim; c++) out[c * hiddenSize + r] = src[r * patchDim + c];
       return floatBytes(out, type);
     },
   };

@@ -55,7 +55,10 @@ describe.each([
     it.each(RUNTIMES)('MatMulNBits equals MatMul on %s', async (runtime) => {
       const x = Float32Array.from({ length: 3 * k }, (_, i) => ((i * 7) % 9) / 8 - 0.5);
       const run = async (quantize: boolean) => {
-        const s = await openSession(runtime, await build(k, n, type, quantize, `${k}x${n}-${type}-${quantize ? 'q4' : 'float'}-${runtime}.onnx`));
+        const s = await openSession(
+          runtime,
+          await build(k, n, type, quantize, `${k}x${n}-${type}-${quantize ? 'q4' : 'float'}-${runtime}.onnx`),
+        );
         try {
           return toFloat32((await s.run({ x: floats(x, [3, k], type) })).y);
         } finally {
@@ -64,7 +67,8 @@ describe.each([
       };
       const [reference, quantized] = [await run(false), await run(true)];
       expect(quantized.length).toBe(3 * n);
-      for (let i = 0; i < reference.length; i++) expect(Math.abs(quantized[i] - reference[i])).toBeLessThanOrEqual(type === 'float32' ? 1e-5 : 1e-2);
+      for (let i = 0; i < reference.length; i++)
+        expect(Math.abs(quantized[i] - reference[i])).toBeLessThanOrEqual(type === 'float32' ? 1e-5 : 1e-2);
     });
   });
 });

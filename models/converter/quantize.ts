@@ -60,7 +60,11 @@ function quantizedWeight(w: LazyTensor, floatType: FloatType): LazyTensor[] {
   let result: QuantizedMatrix | undefined;
   const compute = async (): Promise<QuantizedMatrix> => {
     if (result) return result;
-    const out: QuantizedMatrix = { data: new Uint8Array(n * sizes.data), scales: new Uint8Array(n * sizes.scales), zeroPoints: new Uint8Array(n * sizes.zeroPoints) };
+    const out: QuantizedMatrix = {
+      data: new Uint8Array(n * sizes.data),
+      scales: new Uint8Array(n * sizes.scales),
+      zeroPoints: new Uint8Array(n * sizes.zeroPoints),
+    };
     if (isCheckpointMatrix(w)) {
       for (let r0 = 0; r0 < n; r0 += SLICE_ROWS) {
         const count = Math.min(SLICE_ROWS, n - r0);
@@ -73,11 +77,13 @@ function quantizedWeight(w: LazyTensor, floatType: FloatType): LazyTensor[] {
     return out;
   };
   // Each part hands its buffer over and forgets it, so nothing outlives its write.
-  const take = <K extends keyof QuantizedMatrix>(key: K) => async () => {
-    const bytes = (await compute())[key];
-    (result as Partial<QuantizedMatrix>)[key] = undefined;
-    return bytes;
-  };
+  const take =
+    <K extends keyof QuantizedMatrix>(key: K) =>
+    async () => {
+      const bytes = (await compute())[key];
+      (result as Partial<QuantizedMatrix>)[key] = undefined;
+      return bytes;
+    };
   return [
     { name: `${w.name}.q4`, type: 'uint8', dims: [n, blocks, BLOCK_SIZE / 2], bytes: take('data') },
     { name: `${w.name}.q4_scales`, type: floatType, dims: [n * blocks], bytes: take('scales') },

@@ -3,7 +3,15 @@ import type { Graph, LazyTensor } from './graph.ts';
 import type { FloatType } from './weights.ts';
 
 /** The norm module `name` on `x` (in `inType`), its result in `outType`. */
-export function rmsNorm(g: Graph, name: string, x: string, weight: LazyTensor, eps: number, inType: FloatType, outType: FloatType = inType): string {
+export function rmsNorm(
+  g: Graph,
+  name: string,
+  x: string,
+  weight: LazyTensor,
+  eps: number,
+  inType: FloatType,
+  outType: FloatType = inType,
+): string {
   return g.scope(name, () => {
     const x32 = g.cast(x, inType, 'float32');
     const meanSquare = g.node('ReduceMean', [g.node('Mul', [x32, x32])], { axes: [-1], keepdims: 1 });

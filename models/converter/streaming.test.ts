@@ -48,9 +48,15 @@ describe.each(referenceModels())('%s', (model) => {
       try {
         await convert({ input, output: out, dtypes: [dtype], sink, inlineLimitBytes: 0, chunkBytes: 4_000_000 });
         // Collected before mockRestore, which clears the recorded calls.
-        rows.mock.calls.forEach(([name, , count], i) => events.push({ order: rows.mock.invocationCallOrder[i], name, bytes: count * rowBytes(name) }));
-        raw.mock.calls.forEach(([name], i) => events.push({ order: raw.mock.invocationCallOrder[i], name, bytes: size(name) }));
-        sink.writes.mock.calls.forEach((_, i) => events.push({ order: sink.writes.mock.invocationCallOrder[i], bytes: 0 }));
+        rows.mock.calls.forEach(([name, , count], i) =>
+          events.push({ order: rows.mock.invocationCallOrder[i], name, bytes: count * rowBytes(name) }),
+        );
+        raw.mock.calls.forEach(([name], i) =>
+          events.push({ order: raw.mock.invocationCallOrder[i], name, bytes: size(name) }),
+        );
+        sink.writes.mock.calls.forEach((_, i) =>
+          events.push({ order: sink.writes.mock.invocationCallOrder[i], bytes: 0 }),
+        );
       } finally {
         rows.mockRestore();
         raw.mockRestore();
@@ -66,11 +72,13 @@ describe.each(referenceModels())('%s', (model) => {
           current = undefined;
           continue;
         }
-        if (current && current.name !== e.name) throw new Error(`reads of ${current.name} and ${e.name} overlap: two weights materialised at once`);
+        if (current && current.name !== e.name)
+          throw new Error(`reads of ${current.name} and ${e.name} overlap: two weights materialised at once`);
         if (!current) runs.push((current = { name: e.name, bytes: 0 }));
         current.bytes += e.bytes;
       }
-      for (const r of runs) expect(r.bytes, r.name).toBe(ckpt.info(r.name).dataOffsets[1] - ckpt.info(r.name).dataOffsets[0]);
+      for (const r of runs)
+        expect(r.bytes, r.name).toBe(ckpt.info(r.name).dataOffsets[1] - ckpt.info(r.name).dataOffsets[0]);
       expect(new Set(runs.map((r) => r.name))).toEqual(new Set(ckpt.names()));
     });
 
@@ -79,7 +87,9 @@ describe.each(referenceModels())('%s', (model) => {
       const declared = config['transformers.js_config'].use_external_data_format;
       for (const graph of GRAPHS) {
         const file = `${graph}${DTYPE_PLANS[dtype].suffix}.onnx`;
-        const chunks = readdirSync(join(out, 'onnx')).filter((f) => f.startsWith(`${file}_data`)).sort();
+        const chunks = readdirSync(join(out, 'onnx'))
+          .filter((f) => f.startsWith(`${file}_data`))
+          .sort();
         expect(chunks.length, file).toBeGreaterThan(0);
         expect(declared[file], file).toBe(chunks.length);
         expect(chunks).toEqual(Array.from({ length: chunks.length }, (_, i) => externalDataName(file, i)).sort());

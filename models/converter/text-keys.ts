@@ -15,7 +15,8 @@ export interface TextKeys {
 
 export function textKeys(ckpt: Checkpoint): TextKeys {
   const prefix = ['model.', 'model.language_model.'].find((p) => ckpt.has(`${p}embed_tokens.weight`));
-  if (!prefix) throw new CheckpointError(`tensor "model.embed_tokens.weight" is missing from the checkpoint in ${ckpt.dir}`);
+  if (!prefix)
+    throw new CheckpointError(`tensor "model.embed_tokens.weight" is missing from the checkpoint in ${ckpt.dir}`);
   // Tying is decided by the checkpoint's contents, never by config defaults (they differ between versions).
   const tied = !ckpt.has('lm_head.weight');
   return { prefix, lmHead: tied ? `${prefix}embed_tokens.weight` : 'lm_head.weight', tied };

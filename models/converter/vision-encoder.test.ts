@@ -19,9 +19,18 @@ import { buildVisionEncoder } from './vision-encoder.ts';
 import { openSession, RUNTIMES, type GraphSession, type RuntimeName } from '../parity/runtime.ts';
 import { floats as hostFloats, int64, toFloat32, type HostTensor } from '../parity/host-tensor.ts';
 import { compare } from '../parity/metrics.ts';
-import { allReferenceCases, loadReferenceCase, referenceModelDir, tensor, type ReferenceCase } from '../../tests/support/reference.ts';
+import {
+  allReferenceCases,
+  loadReferenceCase,
+  referenceModelDir,
+  tensor,
+  type ReferenceCase,
+} from '../../tests/support/reference.ts';
 
-interface Loaded { cfg: QwenVLConfig; ckpt: Checkpoint }
+interface Loaded {
+  cfg: QwenVLConfig;
+  ckpt: Checkpoint;
+}
 
 function load(model: string): Loaded {
   const dir = referenceModelDir(model);
@@ -107,15 +116,33 @@ function samePartition(a: ArrayLike<number | bigint>, b: number[]): boolean {
 }
 
 /** The modalities of a case: pixel rows, grid, reference embeddings and the prefix of its vision intermediates. */
-function modalities(c: ReferenceCase): { kind: string; pixels: string; grid: string; embeds: string; prefix: string }[] {
+function modalities(
+  c: ReferenceCase,
+): { kind: string; pixels: string; grid: string; embeds: string; prefix: string }[] {
   const both = c.tensors.has('pixel_values') && c.tensors.has('pixel_values_videos');
   const out = [];
-  if (c.tensors.has('pixel_values')) out.push({ kind: 'image', pixels: 'pixel_values', grid: 'image_grid_thw', embeds: 'image_embeds', prefix: both ? 'image_vision_' : 'vision_' });
-  if (c.tensors.has('pixel_values_videos')) out.push({ kind: 'video', pixels: 'pixel_values_videos', grid: 'video_grid_thw', embeds: 'video_embeds', prefix: both ? 'video_vision_' : 'vision_' });
+  if (c.tensors.has('pixel_values'))
+    out.push({
+      kind: 'image',
+      pixels: 'pixel_values',
+      grid: 'image_grid_thw',
+      embeds: 'image_embeds',
+      prefix: both ? 'image_vision_' : 'vision_',
+    });
+  if (c.tensors.has('pixel_values_videos'))
+    out.push({
+      kind: 'video',
+      pixels: 'pixel_values_videos',
+      grid: 'video_grid_thw',
+      embeds: 'video_embeds',
+      prefix: both ? 'video_vision_' : 'vision_',
+    });
   return out;
 }
 
-const cases = allReferenceCases().flatMap(({ model, name }) => modalities(loadReferenceCase(model, name)).map((m) => ({ model, name, ...m })));
+const cases = allReferenceCases().flatMap(({ model, name }) =>
+  modalities(loadReferenceCase(model, name)).map((m) => ({ model, name, ...m })),
+);
 
 describe('vision encoder (fp32) vs the reference', () => {
   it('covers every case and modality of the oracle', () => {
@@ -123,51 +150,91 @@ describe('vision encoder (fp32) vs the reference', () => {
     expect(new Set(cases.map((c) => c.kind))).toEqual(new Set(['image', 'video']));
   });
 
-  it.each(RUNTIMES.flatMap((runtime) => cases.map((c) => ({ runtime, ...c }))))('$runtime: $model $name $kind', async ({ runtime, model, name, pixels, grid, embeds, prefix }) => {
-    const c = loadReferenceCase(model, name);
-    const { cfg } = load(model);
-    const v = cfg.vision;
-    const unit = v.spatialMergeSize ** 2;
-    const thw = ints(c, grid);
-    const out = await (await sessionFor(model, 'float32', runtime)).run(feeds(floats(c, pixels), patchDimOf(cfg), [thw]));
+  it.each(RUNTIMES.flatMap((runtime) => cases.map((c) => ({ runtime, ...c }))))(
+    '$runtime: $model $name $kind',
+    async ({ runtime, model, name, pixels, grid, embeds, prefix }) => {
+      const c = loadReferenceCase(model, name);
+      const { cfg } = load(model);
+      const v = cfg.vision;
+      const unit = v.spatialMergeSize ** 2;
+      const thw = ints(c, grid);
+      const out = await (
+        await sessionFor(model, 'float32', runtime)
+      ).run(feeds(floats(c, pixels), patchDimOf(cfg), [thw]));
 
-    const featureDiff = maxAbsDiff(toFloat32(out.image_features), floats(c, embeds));
-    const patchDiff = maxAbsDiff(toFloat32(out.patch_embeds), floats(c, `${prefix}patch_embeds`));
+      const featureDiff = maxAbsDiff(toFloat32(out.image_features), floats(c, embeds));
+      const patchDiff = maxAbsDiff(toFloat32(out.patch_embeds), floats(c, `${prefix}patch_embeds`));
 
-    // The reference keeps hidden states in window order (units of `unit` patches): permute ours to match.
-    const windowOrderPatch = ints(c, `${prefix}window_index`).flatMap((grp) => Array.from({ length: unit }, (_, i) => grp * unit + i));
-    const n = windowOrderPatch.length;
-    const blocks = floats(c, `${prefix}block_outputs`);
-    const blockDiffs = Array.from({ length: v.depth }, (_, i) => {
-      const ours = toFloat32(out[`block_output.${i}`]);
-      const permuted = new Float32Array(n * v.hiddenSize);
-      windowOrderPatch.forEach((p, k) => permuted.set(ours.subarray(p * v.hiddenSize, (p + 1) * v.hiddenSize), k * v.hiddenSize));
-      return maxAbsDiff(permuted, blocks.subarray(i * n * v.hiddenSize, (i + 1) * n * v.hiddenSize));
-    });
-    console.log(`${runtime} ${model} ${name} ${embeds} [${thw}]: features ${featureDiff.toExponential(2)}, patch_embeds ${patchDiff.toExponential(2)}, blocks ${blockDiffs.map((d) => d.toExponential(2)).join(' ')}`);
+      // The reference keeps hidden states in window order (units of `unit` patches): permute ours to match.
+      const windowOrderPatch = ints(c, `${prefix}window_index`).flatMap((grp) =>
+        Array.from({ length: unit }, (_, i) => grp * unit + i),
+      );
+      const n = windowOrderPatch.length;
+      const blocks = floats(c, `${prefix}block_outputs`);
+      const blockDiffs = Array.from({ length: v.depth }, (_, i) => {
+        const ours = toFloat32(out[`block_output.${i}`]);
+        const permuted = new Float32Array(n * v.hiddenSize);
+        windowOrderPatch.forEach((p, k) =>
+          permuted.set(ours.subarray(p * v.hiddenSize, (p + 1) * v.hiddenSize), k * v.hiddenSize),
+        );
+        return maxAbsDiff(permuted, blocks.subarray(i * n * v.hiddenSize, (i + 1) * n * v.hiddenSize));
+      });
+      console.log(
+        `${runtime} ${model} ${name} ${embeds} [${thw}]: features ${featureDiff.toExponential(2)}, patch_embeds ${patchDiff.toExponential(2)}, blocks ${blockDiffs.map((d) => d.toExponential(2)).join(' ')}`,
+      );
 
-    expect(featureDiff).toBeLessThanOrEqual(1e-4);
-    expect(patchDiff).toBeLessThanOrEqual(1e-4);
-    for (const d of blockDiffs) expect(d).toBeLessThanOrEqual(1e-4);
-    // Our segment ids group the patches exactly as the reference's windows and temporal slices do.
-    expect(samePartition(out.window_ids.data as BigInt64Array, referenceSegments(ints(c, `${prefix}cu_window_seqlens`), windowOrderPatch))).toBe(true);
-    expect(samePartition(out.slice_ids.data as BigInt64Array, referenceSegments(ints(c, `${prefix}cu_seqlens`), windowOrderPatch))).toBe(true);
-  });
+      expect(featureDiff).toBeLessThanOrEqual(1e-4);
+      expect(patchDiff).toBeLessThanOrEqual(1e-4);
+      for (const d of blockDiffs) expect(d).toBeLessThanOrEqual(1e-4);
+      // Our segment ids group the patches exactly as the reference's windows and temporal slices do.
+      expect(
+        samePartition(
+          out.window_ids.data as BigInt64Array,
+          referenceSegments(ints(c, `${prefix}cu_window_seqlens`), windowOrderPatch),
+        ),
+      ).toBe(true);
+      expect(
+        samePartition(
+          out.slice_ids.data as BigInt64Array,
+          referenceSegments(ints(c, `${prefix}cu_seqlens`), windowOrderPatch),
+        ),
+      ).toBe(true);
+    },
+  );
 
   it('encodes an image grid and a video grid of different sizes in one call, in either order', async () => {
     const c = loadReferenceCase('qwen2_5_vl_tiny_untied', 'case_e');
     const { cfg } = load('qwen2_5_vl_tiny_untied');
     const s = await sessionFor('qwen2_5_vl_tiny_untied', 'float32');
-    const image = { pixels: floats(c, 'pixel_values'), grid: ints(c, 'image_grid_thw'), embeds: floats(c, 'image_embeds') };
-    const video = { pixels: floats(c, 'pixel_values_videos'), grid: ints(c, 'video_grid_thw'), embeds: floats(c, 'video_embeds') };
-    expect([image.grid, video.grid]).toEqual([[1, 6, 14], [3, 12, 10]]);
-    for (const [first, second] of [[image, video], [video, image]]) {
+    const image = {
+      pixels: floats(c, 'pixel_values'),
+      grid: ints(c, 'image_grid_thw'),
+      embeds: floats(c, 'image_embeds'),
+    };
+    const video = {
+      pixels: floats(c, 'pixel_values_videos'),
+      grid: ints(c, 'video_grid_thw'),
+      embeds: floats(c, 'video_embeds'),
+    };
+    expect([image.grid, video.grid]).toEqual([
+      [1, 6, 14],
+      [3, 12, 10],
+    ]);
+    for (const [first, second] of [
+      [image, video],
+      [video, image],
+    ]) {
       const pixels = new Float32Array(first.pixels.length + second.pixels.length);
       pixels.set(first.pixels);
       pixels.set(second.pixels, first.pixels.length);
       const out = toFloat32((await s.run(feeds(pixels, patchDimOf(cfg), [first.grid, second.grid]))).image_features);
-      const diffs = [maxAbsDiff(out.subarray(0, first.embeds.length), first.embeds), maxAbsDiff(out.subarray(first.embeds.length), second.embeds)];
-      console.log(`case_e grids [${first.grid}] + [${second.grid}] in one call: ${diffs.map((d) => d.toExponential(2)).join(', ')}`);
+      const diffs = [
+        maxAbsDiff(out.subarray(0, first.embeds.length), first.embeds),
+        maxAbsDiff(out.subarray(first.embeds.length), second.embeds),
+      ];
+      console.log(
+        `case_e grids [${first.grid}] + [${second.grid}] in one call: ${diffs.map((d) => d.toExponential(2)).join(', ')}`,
+      );
       for (const d of diffs) expect(d).toBeLessThanOrEqual(1e-4);
     }
   });
@@ -176,37 +243,56 @@ describe('vision encoder (fp32) vs the reference', () => {
 describe('vision encoder graph structure', () => {
   const { cfg, ckpt } = load('qwen2_5_vl_tiny');
 
-  it.each<FloatType>(['float32', 'float16'])('%s: no loop operators, standard domain, lazy weights keyed by checkpoint name', (floatType) => {
-    const g = buildVisionEncoder(ckpt, cfg, { floatType });
-    const ops = new Set(g.nodes.map((n) => n.opType));
-    for (const op of ['Loop', 'Scan', 'If']) expect(ops.has(op)).toBe(false);
-    expect(g.nodes.every((n) => n.domain === '')).toBe(true);
-    expect(g.inputs.map((i) => [i.name, i.type])).toEqual([['pixel_values', 'float32'], ['image_grid_thw', 'int64']]);
-    expect(g.outputs.map((o) => [o.name, o.type])).toEqual([['image_features', floatType]]);
-    const visual = ckpt.names().filter((k) => k.startsWith('visual.')).sort();
-    expect(g.weights.map((w) => w.name).sort()).toEqual(visual);
-    // MatMul weights are [K, N] initializers fed straight into a MatMul (what the quantization pass looks for).
-    const qkv = g.weights.find((w) => w.name === 'visual.blocks.0.attn.qkv.weight')!;
-    expect(qkv.dims).toEqual([cfg.vision.hiddenSize, 3 * cfg.vision.hiddenSize]);
-    expect(g.nodes.find((n) => n.input.includes(qkv.name))).toMatchObject({ opType: 'MatMul', name: '/visual/blocks.0/attn/qkv/MatMul' });
-    // Every MatMul weight is in the float type (the quantization pass keeps activations in it); float16 graphs
-    // keep what meets the float32 residual stream in float32: norm weights and the residual projections' biases.
-    const matmulWeights = new Set(g.nodes.filter((n) => n.opType === 'MatMul').map((n) => n.input[1]));
-    for (const w of g.weights) {
-      const float32Side = /\.(norm[12]\.weight|ln_q\.weight|attn\.proj\.bias|mlp\.down_proj\.bias)$/.test(w.name);
-      expect([w.name, w.type]).toEqual([w.name, float32Side && floatType === 'float16' ? 'float32' : floatType]);
-      if (matmulWeights.has(w.name)) expect([w.name, w.dims.length, w.type]).toEqual([w.name, 2, floatType]);
-    }
-  });
+  it.each<FloatType>(['float32', 'float16'])(
+    '%s: no loop operators, standard domain, lazy weights keyed by checkpoint name',
+    (floatType) => {
+      const g = buildVisionEncoder(ckpt, cfg, { floatType });
+      const ops = new Set(g.nodes.map((n) => n.opType));
+      for (const op of ['Loop', 'Scan', 'If']) expect(ops.has(op)).toBe(false);
+      expect(g.nodes.every((n) => n.domain === '')).toBe(true);
+      expect(g.inputs.map((i) => [i.name, i.type])).toEqual([
+        ['pixel_values', 'float32'],
+        ['image_grid_thw', 'int64'],
+      ]);
+      expect(g.outputs.map((o) => [o.name, o.type])).toEqual([['image_features', floatType]]);
+      const visual = ckpt
+        .names()
+        .filter((k) => k.startsWith('visual.'))
+        .sort();
+      expect(g.weights.map((w) => w.name).sort()).toEqual(visual);
+      // MatMul weights are [K, N] initializers fed straight into a MatMul (what the quantization pass looks for).
+      const qkv = g.weights.find((w) => w.name === 'visual.blocks.0.attn.qkv.weight')!;
+      expect(qkv.dims).toEqual([cfg.vision.hiddenSize, 3 * cfg.vision.hiddenSize]);
+      expect(g.nodes.find((n) => n.input.includes(qkv.name))).toMatchObject({
+        opType: 'MatMul',
+        name: '/visual/blocks.0/attn/qkv/MatMul',
+      });
+      // Every MatMul weight is in the float type (the quantization pass keeps activations in it); float16 graphs
+      // keep what meets the float32 residual stream in float32: norm weights and the residual projections' biases.
+      const matmulWeights = new Set(g.nodes.filter((n) => n.opType === 'MatMul').map((n) => n.input[1]));
+      for (const w of g.weights) {
+        const float32Side = /\.(norm[12]\.weight|ln_q\.weight|attn\.proj\.bias|mlp\.down_proj\.bias)$/.test(w.name);
+        expect([w.name, w.type]).toEqual([w.name, float32Side && floatType === 'float16' ? 'float32' : floatType]);
+        if (matmulWeights.has(w.name)) expect([w.name, w.dims.length, w.type]).toEqual([w.name, 2, floatType]);
+      }
+    },
+  );
 
   it('keeps attention scores linear in the number of frames (padded windows and temporal slices, never all patches)', async () => {
     const v = cfg.vision;
     const g = buildVisionEncoder(ckpt, cfg, { floatType: 'float32' });
     // Expose the shape of every softmax (the scores) as an extra output, with the block it belongs to.
-    const softmaxes = g.nodes.filter((n) => n.opType === 'Softmax').map((n, i) => ({
-      block: Number(/blocks\.(\d+)\//.exec(n.name)![1]),
-      output: g.output(g.node('Shape', [n.output[0]], {}, { role: `scores_shape_${i}` }), `scores_shape.${i}`, 'int64', [4]),
-    }));
+    const softmaxes = g.nodes
+      .filter((n) => n.opType === 'Softmax')
+      .map((n, i) => ({
+        block: Number(/blocks\.(\d+)\//.exec(n.name)![1]),
+        output: g.output(
+          g.node('Shape', [n.output[0]], {}, { role: `scores_shape_${i}` }),
+          `scores_shape.${i}`,
+          'int64',
+          [4],
+        ),
+      }));
     const windowBlocks = v.depth - v.fullattBlockIndexes.length;
     // Window blocks attend with all heads at once, full-attention blocks one head at a time.
     expect(softmaxes.length).toBe(windowBlocks + v.fullattBlockIndexes.length * v.numHeads);
@@ -217,13 +303,24 @@ describe('vision encoder graph structure', () => {
     const largest = new Map<number, number>();
     for (const t of [4, 8]) {
       const n = t * h * w;
-      const out = await s.run(feeds(Float32Array.from({ length: n * patchDim }, (_, i) => Math.sin(i * 0.37)), patchDim, [[t, h, w]]));
+      const out = await s.run(
+        feeds(
+          Float32Array.from({ length: n * patchDim }, (_, i) => Math.sin(i * 0.37)),
+          patchDim,
+          [[t, h, w]],
+        ),
+      );
       expect(out.image_features.dims).toEqual([n / 4, v.outHiddenSize]);
       let peak = 0;
       for (const { block, output } of softmaxes) {
         const shape = Array.from(out[output].data as BigInt64Array, Number);
-        expect(shape).toEqual(v.fullattBlockIndexes.includes(block) ? [t, 1, h * w, h * w] : [t * windowsPerSlice, v.numHeads, 64, 64]);
-        peak = Math.max(peak, shape.reduce((a, b) => a * b, 1));
+        expect(shape).toEqual(
+          v.fullattBlockIndexes.includes(block) ? [t, 1, h * w, h * w] : [t * windowsPerSlice, v.numHeads, 64, 64],
+        );
+        peak = Math.max(
+          peak,
+          shape.reduce((a, b) => a * b, 1),
+        );
       }
       largest.set(t, peak);
     }
@@ -231,42 +328,60 @@ describe('vision encoder graph structure', () => {
     expect(largest.get(8)).toBe(2 * largest.get(4)!);
     // So for ReWatch's 192 frames (grid [96, 16, 30]) the largest is 12x the 8-frame one, where one attention
     // over all 46,080 patches would need 46,080^2 * heads.
-    console.log(`grid [96,${h},${w}], ${v.numHeads} heads: largest scores tensor ${(12 * largest.get(8)!).toLocaleString()} values, vs ${((96 * h * w) ** 2 * v.numHeads).toLocaleString()} unsegmented`);
+    console.log(
+      `grid [96,${h},${w}], ${v.numHeads} heads: largest scores tensor ${(12 * largest.get(8)!).toLocaleString()} values, vs ${((96 * h * w) ** 2 * v.numHeads).toLocaleString()} unsegmented`,
+    );
   });
 });
 
 describe('vision encoder (fp16)', () => {
-  it.each(cases)('$model $name $kind within fp16 precision of the reference', async ({ model, name, pixels, grid, embeds }) => {
-    const c = loadReferenceCase(model, name);
-    const { cfg } = load(model);
-    const out = await (await sessionFor(model, 'float16')).run(feeds(floats(c, pixels), patchDimOf(cfg), [ints(c, grid)]));
-    const ref = floats(c, embeds);
-    const diff = maxAbsDiff(toFloat32(out.image_features), ref);
-    console.log(`fp16 ${model} ${name} ${embeds}: max abs diff ${diff.toExponential(2)} (reference max |x| ${maxAbs(ref).toFixed(2)})`);
-    // fp16 keeps 11 significant bits (relative step 2^-11 ~ 4.9e-4): allow ~10 steps at the output's scale.
-    expect(diff).toBeLessThanOrEqual(10 * 2 ** -11 * maxAbs(ref));
-  });
+  it.each(cases)(
+    '$model $name $kind within fp16 precision of the reference',
+    async ({ model, name, pixels, grid, embeds }) => {
+      const c = loadReferenceCase(model, name);
+      const { cfg } = load(model);
+      const out = await (
+        await sessionFor(model, 'float16')
+      ).run(feeds(floats(c, pixels), patchDimOf(cfg), [ints(c, grid)]));
+      const ref = floats(c, embeds);
+      const diff = maxAbsDiff(toFloat32(out.image_features), ref);
+      console.log(
+        `fp16 ${model} ${name} ${embeds}: max abs diff ${diff.toExponential(2)} (reference max |x| ${maxAbs(ref).toFixed(2)})`,
+      );
+      // fp16 keeps 11 significant bits (relative step 2^-11 ~ 4.9e-4): allow ~10 steps at the output's scale.
+      expect(diff).toBeLessThanOrEqual(10 * 2 ** -11 * maxAbs(ref));
+    },
+  );
 });
 
 describe('vision encoder (fp16) with activations beyond the fp16 range', () => {
   /** The tiny checkpoint's vision weights as float32 safetensors, with the last block's MLP output scaled up. */
   function loudCheckpoint(ckpt: Checkpoint, depth: number, factor: number): string {
     const dir = mkdtempSync(join(tmpdir(), 'vision-loud-'));
-    const names = ckpt.names().filter((k) => k.startsWith('visual.')).sort();
+    const names = ckpt
+      .names()
+      .filter((k) => k.startsWith('visual.'))
+      .sort();
     const header: Record<string, { dtype: string; shape: number[]; data_offsets: [number, number] }> = {};
     const chunks: Float32Array[] = [];
     let offset = 0;
     for (const name of names) {
       const data = ckpt.readFloat32(name);
-      if (name.startsWith(`visual.blocks.${depth - 1}.mlp.down_proj.`)) for (let i = 0; i < data.length; i++) data[i] *= factor;
+      if (name.startsWith(`visual.blocks.${depth - 1}.mlp.down_proj.`))
+        for (let i = 0; i < data.length; i++) data[i] *= factor;
       header[name] = { dtype: 'F32', shape: ckpt.info(name).shape, data_offsets: [offset, offset + data.byteLength] };
       chunks.push(data);
       offset += data.byteLength;
     }
-    const json = new TextEncoder().encode(JSON.stringify(header).padEnd(8 * Math.ceil(JSON.stringify(header).length / 8)));
+    const json = new TextEncoder().encode(
+      JSON.stringify(header).padEnd(8 * Math.ceil(JSON.stringify(header).length / 8)),
+    );
     const length = new Uint8Array(8);
     new DataView(length.buffer).setBigUint64(0, BigInt(json.length), true);
-    writeFileSync(join(dir, 'model.safetensors'), Buffer.concat([length, json, ...chunks.map((c) => new Uint8Array(c.buffer))]));
+    writeFileSync(
+      join(dir, 'model.safetensors'),
+      Buffer.concat([length, json, ...chunks.map((c) => new Uint8Array(c.buffer))]),
+    );
     return dir;
   }
 
@@ -281,7 +396,9 @@ describe('vision encoder (fp16) with activations beyond the fp16 range', () => {
       const grid = ints(c, 'image_grid_thw');
       const patchDim = patchDimOf(cfg);
 
-      const fp32 = await (await open(buildVisionEncoder(loud, cfg, { floatType: 'float32', debugOutputs: true }))).run(feeds(px, patchDim, [grid]));
+      const fp32 = await (
+        await open(buildVisionEncoder(loud, cfg, { floatType: 'float32', debugOutputs: true }))
+      ).run(feeds(px, patchDim, [grid]));
       const peak = maxAbs(toFloat32(fp32[`block_output.${v.depth - 1}`]));
       expect(peak).toBeGreaterThan(65504);
 
@@ -297,8 +414,11 @@ describe('vision encoder (fp16) with activations beyond the fp16 range', () => {
       const ours = toFloat32(fp16.image_features);
       const ref = toFloat32(fp32.image_features);
       const diff = maxAbsDiff(ours, ref);
-      console.log(`residual peak ${peak.toExponential(2)}: fp16 vs fp32 graph max abs diff ${diff.toExponential(2)} (max |x| ${maxAbs(ref).toFixed(2)})`);
-      for (const n of linears) expect([n.name, toFloat32(fp16[`fp16:${n.name}`]).every(Number.isFinite)]).toEqual([n.name, true]);
+      console.log(
+        `residual peak ${peak.toExponential(2)}: fp16 vs fp32 graph max abs diff ${diff.toExponential(2)} (max |x| ${maxAbs(ref).toFixed(2)})`,
+      );
+      for (const n of linears)
+        expect([n.name, toFloat32(fp16[`fp16:${n.name}`]).every(Number.isFinite)]).toEqual([n.name, true]);
       expect(diff).toBeLessThanOrEqual(10 * 2 ** -11 * maxAbs(ref));
     } finally {
       rmSync(dir, { recursive: true, force: true });

@@ -29,45 +29,60 @@ function sliceRows(cols: number): number {
 
 function shape2d(ckpt: Checkpoint, key: string): [number, number] {
   const shape = ckpt.info(key).shape;
-  if (shape.length !== 2) throw new Error(`checkpoint tensor "${key}" should be 2-D, has shape ${JSON.stringify(shape)}`);
+  if (shape.length !== 2)
+    throw new Error(`checkpoint tensor "${key}" should be 2-D, has shape ${JSON.stringify(shape)}`);
   return [shape[0], shape[1]];
 }
 
 /** A weight, after checking that its dims are the ones the config implies (a mismatched checkpoint fails here, by name). */
 function checked<T extends LazyTensor>(w: T, dims: number[]): T {
-  if (w.dims.join() !== dims.join()) throw new RangeError(`${w.name}: shape [${w.dims}] is not [${dims}] as the config implies`);
+  if (w.dims.join() !== dims.join())
+    throw new RangeError(`${w.name}: shape [${w.dims}] is not [${dims}] as the config implies`);
   return w;
 }
 
 /** A Linear layer's weight ([out, in] in the checkpoint) as a [in, out] MatMul initializer. */
-export function matmulWeight(ckpt: Checkpoint, key: string, type: FloatType, dims: [inFeatures: number, outFeatures: number]): CheckpointMatrix {
+export function matmulWeight(
+  ckpt: Checkpoint,
+  key: string,
+  type: FloatType,
+  dims: [inFeatures: number, outFeatures: number],
+): CheckpointMatrix {
   const [n, k] = shape2d(ckpt, key);
-  return checked({
-    name: key,
-    type,
-    dims: [k, n],
-    rows: (start, count) => ckpt.readFloat32Rows(key, start, count),
-    bytes() {
-      const out = new Float32Array(k * n);
-      const step = sliceRows(k);
-      for (let r0 = 0; r0 < n; r0 += step) {
-        const count = Math.min(step, n - r0);
-        const rows = ckpt.readFloat32Rows(key, r0, count);
-        for (let r = 0; r < count; r++) {
-          const col = r0 + r;
-          for (let c = 0; c < k; c++) out[c * n + col] = rows[r * k + c];
+  return checked(
+    {
+      name: key,
+      type,
+      dims: [k, n],
+      rows: (start, count) => ckpt.readFloat32Rows(key, start, count),
+      bytes() {
+        const out = new Float32Array(k * n);
+        const step = sliceRows(k);
+        for (let r0 = 0; r0 < n; r0 += step) {
+          const count = Math.min(step, n - r0);
+          const rows = ckpt.readFloat32Rows(key, r0, count);
+          for (let r = 0; r < count; r++) {
+            const col = r0 + r;
+            for (let c = 0; c < k; c++) out[c * n + col] = rows[r * k + c];
+          }
         }
-      }
-      return floatBytes(out, type);
+        return floatBytes(out, type);
+      },
     },
-  }, dims);
+    dims,
+  );
 }
 
 /**
  * Rows [start, start + count) of a table kept in the checkpoint's [rows, cols] layout (embeddings for
  * Gather); the whole table when no range is given.
  */
-export function tableWeight(ckpt: Checkpoint, key: string, type: FloatType, range?: { start: number; count: number }): LazyTensor {
+export function tableWeight(
+  ckpt: Checkpoint,
+  key: string,
+  type: FloatType,
+  range?: { start: number; count: number },
+): LazyTensor {
   const [rows, k] = shape2d(ckpt, key);
   const first = range?.start ?? 0;
   const n = range?.count ?? rows;
@@ -91,6 +106,7 @@ export function tableWeight(ckpt: Checkpoint, key: string, type: FloatType, rang
 /** A 1-D weight (bias, norm scale) of `length` values, read whole. */
 export function vectorWeight(ckpt: Checkpoint, key: string, type: FloatType, length: number): LazyTensor {
   const shape = ckpt.info(key).shape;
-  if (shape.length !== 1) throw new Error(`checkpoint tensor "${key}" should be 1-D, has shape ${JSON.stringify(shape)}`);
+  if (shape.length !== 1)
+    throw new Error(`checkpoint tensor "${key}" should be 1-D, has shape ${JSON.stringify(shape)}`);
   return checked({ name: key, type, dims: [shape[0]], bytes: () => floatBytes(ckpt.readFloat32(key), type) }, [length]);
 }

@@ -40,14 +40,23 @@ function tensorOf(tensors: Map<string, TypedTensor>, key: string, where: string)
 }
 
 /** The processor's resize of raw frames (transformers' smart_resize rule, the case's pixel budget). */
-function resizeRaw(frames: Uint8Array[], height: number, width: number, settings: ReferenceCaseMeta['processor_settings']): { frames: Uint8Array[]; height: number; width: number } {
+function resizeRaw(
+  frames: Uint8Array[],
+  height: number,
+  width: number,
+  settings: ReferenceCaseMeta['processor_settings'],
+): { frames: Uint8Array[]; height: number; width: number } {
   const size = smartResize(height, width, {
     factor: settings.patch_size * settings.merge_size,
     minPixels: settings.min_pixels,
     maxPixels: settings.max_pixels,
     rule: 'transformers',
   });
-  return { frames: frames.map((f) => resizeRgb(f, width, height, size.width, size.height)), height: size.height, width: size.width };
+  return {
+    frames: frames.map((f) => resizeRgb(f, width, height, size.width, size.height)),
+    height: size.height,
+    width: size.width,
+  };
 }
 
 /** `path` is the case without extension, e.g. ../shared/reference/qwen2_5_vl_tiny/cases/case_a. */
@@ -71,7 +80,9 @@ export function loadCaseChat(path: string, source: CaseFrames): CaseChat {
   };
 
   const messages = meta.messages;
-  const order = messages.flatMap((m) => (typeof m.content === 'string' ? [] : m.content.filter((p) => p.type !== 'text').map((p) => p.type)));
+  const order = messages.flatMap((m) =>
+    typeof m.content === 'string' ? [] : m.content.filter((p) => p.type !== 'text').map((p) => p.type),
+  );
   const visuals: VisualInput[] = order.map((kind) => {
     if (kind === 'image') {
       const { frames, height, width } = pick('resized_image', 'image');

@@ -16,13 +16,24 @@ const USAGE = `usage: npm run parity -- --model <dir> --case <case path> [--dtyp
 
 try {
   const { values } = parseArgs({
-    options: { model: { type: 'string' }, case: { type: 'string' }, dtype: { type: 'string', multiple: true }, runtime: { type: 'string', default: 'both' }, 'from-frames': { type: 'boolean', default: false } },
+    options: {
+      model: { type: 'string' },
+      case: { type: 'string' },
+      dtype: { type: 'string', multiple: true },
+      runtime: { type: 'string', default: 'both' },
+      'from-frames': { type: 'boolean', default: false },
+    },
   });
   if (!values.model || !values.case) throw new TypeError(USAGE);
   const dtypes = values.dtype ?? ['fp32'];
   const bad = dtypes.filter((d) => !isDtype(d));
   if (bad.length) throw new TypeError(`unsupported --dtype ${bad.join(', ')}; expected one of ${DTYPES.join(', ')}`);
-  const runtimes: RuntimeName[] = values.runtime === 'both' ? [...RUNTIMES] : (RUNTIMES as readonly string[]).includes(values.runtime) ? [values.runtime as RuntimeName] : [];
+  const runtimes: RuntimeName[] =
+    values.runtime === 'both'
+      ? [...RUNTIMES]
+      : (RUNTIMES as readonly string[]).includes(values.runtime)
+        ? [values.runtime as RuntimeName]
+        : [];
   if (!runtimes.length) throw new TypeError(`unsupported --runtime ${values.runtime}; expected node, wasm or both`);
   const c = loadParityCase(values.case);
   let failed = false;

@@ -15,7 +15,12 @@ beforeAll(async () => {
 describe('parity --from-frames', () => {
   for (const { model, name } of allReferenceCases()) {
     it(`${model}/${name}: inputs from the raw frames, then the reference's outputs`, async () => {
-      const { inputs, parity } = await runFromFrames(modelFixtureDir(model), `${REFERENCE_ROOT}/${model}/cases/${name}`, 'fp32', 'node');
+      const { inputs, parity } = await runFromFrames(
+        modelFixtureDir(model),
+        `${REFERENCE_ROOT}/${model}/cases/${name}`,
+        'fp32',
+        'node',
+      );
       expect(inputs.filter((i) => !i.ok)).toEqual([]);
       expect(parity.failures).toEqual([]);
       expect(parity.ids).toEqual(parity.expectedIds);

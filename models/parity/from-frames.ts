@@ -33,11 +33,21 @@ export interface FromFramesReport {
 
 function exact(name: string, actual: ArrayLike<number | bigint>, expected: ArrayLike<number | bigint>): InputCheck {
   let mismatches = actual.length === expected.length ? 0 : Math.max(actual.length, expected.length);
-  for (let i = 0; i < Math.min(actual.length, expected.length); i++) if (BigInt(actual[i]) !== BigInt(expected[i])) mismatches++;
-  return { name, detail: mismatches ? `${mismatches} of ${expected.length} differ` : `${expected.length} identical`, ok: mismatches === 0 };
+  for (let i = 0; i < Math.min(actual.length, expected.length); i++)
+    if (BigInt(actual[i]) !== BigInt(expected[i])) mismatches++;
+  return {
+    name,
+    detail: mismatches ? `${mismatches} of ${expected.length} differ` : `${expected.length} identical`,
+    ok: mismatches === 0,
+  };
 }
 
-export async function runFromFrames(modelDir: string, casePath: string, dtype: ModelDtype, runtime: RuntimeName): Promise<FromFramesReport> {
+export async function runFromFrames(
+  modelDir: string,
+  casePath: string,
+  dtype: ModelDtype,
+  runtime: RuntimeName,
+): Promise<FromFramesReport> {
   const kit = await loadPromptKit(nodeModelFolder(modelDir));
   const chat = loadCaseChat(casePath, 'raw');
   const reference = loadParityCase(casePath);
@@ -49,17 +59,33 @@ export async function runFromFrames(modelDir: string, casePath: string, dtype: M
     const mine = prepared.visuals.find((v) => v.kind === expected.kind);
     if (!mine) throw new Error(`${chat.name}: the prompt has no ${expected.kind}`);
     const pixels = compare(`${expected.kind} pixel values`, mine.patches.pixelValues, expected.pixelValues);
-    inputs.push({ name: pixels.name, detail: `max-abs-diff ${pixels.maxAbsDiff.toExponential(2)}`, ok: pixels.maxAbsDiff <= PIXEL_TOLERANCE });
+    inputs.push({
+      name: pixels.name,
+      detail: `max-abs-diff ${pixels.maxAbsDiff.toExponential(2)}`,
+      ok: pixels.maxAbsDiff <= PIXEL_TOLERANCE,
+    });
     inputs.push(exact(`${expected.kind} grid`, mine.patches.grid, expected.grid));
     if (mine.secondPerGridT !== undefined) {
       const stored = chat.tensors.get('second_per_grid_ts')?.data as Float32Array;
-      inputs.push(exact('second_per_grid_t (float32 bits)', new Uint32Array(Float32Array.of(mine.secondPerGridT).buffer), new Uint32Array(Float32Array.from(stored).buffer)));
+      inputs.push(
+        exact(
+          'second_per_grid_t (float32 bits)',
+          new Uint32Array(Float32Array.of(mine.secondPerGridT).buffer),
+          new Uint32Array(Float32Array.from(stored).buffer),
+        ),
+      );
     }
-    vision.push({ ...expected, pixelValues: mine.patches.pixelValues, grid: BigInt64Array.from(mine.patches.grid, BigInt) });
+    vision.push({
+      ...expected,
+      pixelValues: mine.patches.pixelValues,
+      grid: BigInt64Array.from(mine.patches.grid, BigInt),
+    });
   }
   inputs.push(exact('input_ids', prepared.inputIds, reference.inputIds));
   const positions = new BigInt64Array(3 * prepared.inputIds.length);
-  prepared.positionIds.forEach((row, r) => positions.set(BigInt64Array.from(row, BigInt), r * prepared.inputIds.length));
+  prepared.positionIds.forEach((row, r) =>
+    positions.set(BigInt64Array.from(row, BigInt), r * prepared.inputIds.length),
+  );
   inputs.push(exact('position_ids', positions, reference.positionIds));
   inputs.push(exact('rope_delta', [prepared.ropeDelta], [reference.ropeDelta]));
 

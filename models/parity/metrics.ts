@@ -7,7 +7,8 @@ export interface TensorDiff {
 }
 
 export function compare(name: string, actual: Float32Array, expected: Float32Array): TensorDiff {
-  if (actual.length !== expected.length) throw new Error(`${name}: ${actual.length} values, reference has ${expected.length}`);
+  if (actual.length !== expected.length)
+    throw new Error(`${name}: ${actual.length} values, reference has ${expected.length}`);
   let maxAbsDiff = 0;
   let dot = 0;
   let na = 0;

@@ -16,13 +16,18 @@ beforeAll(() => makeModelFixtures());
 
 describe.each(allReferenceCases())('$model/$name', ({ model, name }) => {
   const c = loadParityCase(join(REFERENCE_ROOT, model, 'cases', name));
-  describe.each(FIXTURE_KERNELS.flatMap((attention) => FIXTURE_DTYPES.map((dtype) => [attention, dtype] as const)))('%s attention, %s', (attention, dtype) => {
-    it.each(RUNTIMES)('on %s', async (runtime) => {
-      const report = await runParity(modelFixtureDir(model, attention), c, dtype, runtime);
-      console.log(formatReport(report));
-      expect(report.failures).toEqual([]);
-      expect(report.tensors.map((t) => t.name)).toEqual(expect.arrayContaining(['logits_last', ...c.vision.map((v) => `${v.kind}_features`)]));
-      if (dtype === 'fp32') expect(report.ids).toEqual(c.generatedIds);
-    });
-  });
+  describe.each(FIXTURE_KERNELS.flatMap((attention) => FIXTURE_DTYPES.map((dtype) => [attention, dtype] as const)))(
+    '%s attention, %s',
+    (attention, dtype) => {
+      it.each(RUNTIMES)('on %s', async (runtime) => {
+        const report = await runParity(modelFixtureDir(model, attention), c, dtype, runtime);
+        console.log(formatReport(report));
+        expect(report.failures).toEqual([]);
+        expect(report.tensors.map((t) => t.name)).toEqual(
+          expect.arrayContaining(['logits_last', ...c.vision.map((v) => `${v.kind}_features`)]),
+        );
+        if (dtype === 'fp32') expect(report.ids).toEqual(c.generatedIds);
+      });
+    },
+  );
 });

@@ -57,7 +57,12 @@ function joined(parts: FloatData[]): Float32Array {
   return out;
 }
 
-export async function runParity(modelDir: string, c: ParityCase, dtype: ModelDtype, runtime: RuntimeName): Promise<ParityReport> {
+export async function runParity(
+  modelDir: string,
+  c: ParityCase,
+  dtype: ModelDtype,
+  runtime: RuntimeName,
+): Promise<ParityReport> {
   const model = await LoadedModel.open(nodeModelFolder(modelDir), await backendFor(runtime), dtype);
   const context = new DecoderContext(model);
   try {
@@ -69,7 +74,8 @@ export async function runParity(modelDir: string, c: ParityCase, dtype: ModelDty
       tensors.push(compare(`${v.kind}_features`, joined(parts), v.expected));
       const pad = v.kind === 'image' ? model.settings.vision.imageTokenId : model.settings.vision.videoTokenId;
       const starts = padRunStarts(ids, pad);
-      if (starts.length !== parts.length) throw new Error(`${c.name}: ${starts.length} ${v.kind} pad runs for ${parts.length} grids`);
+      if (starts.length !== parts.length)
+        throw new Error(`${c.name}: ${starts.length} ${v.kind} pad runs for ${parts.length} grids`);
       parts.forEach((rows, g) => visuals.push({ start: starts[g], rows, key: `${c.name}:${v.kind}:${g}` }));
     }
     const seq = ids.length;
@@ -83,7 +89,8 @@ export async function runParity(modelDir: string, c: ParityCase, dtype: ModelDty
       generated.push(argmax(logits!));
       if (j + 1 === c.generatedIds.length) break;
       const p = context.nextPosition;
-      if (p !== seq + j + c.ropeDelta) failures.push(`decode step ${j}: position ${p}, the reference's rule gives ${seq + j + c.ropeDelta}`);
+      if (p !== seq + j + c.ropeDelta)
+        failures.push(`decode step ${j}: position ${p}, the reference's rule gives ${seq + j + c.ropeDelta}`);
       logits = await context.feed({ ids: [generated[j]], positions: [[p], [p], [p]], visuals: [] }, { chunkTokens: 1 });
       // Recorded decode-step logits are only comparable while the fed tokens are the reference's.
       if (j + 1 < c.steps && generated.every((id, i) => id === c.generatedIds[i])) {
@@ -91,9 +98,19 @@ export async function runParity(modelDir: string, c: ParityCase, dtype: ModelDty
       }
     }
     let matchingPrefix = 0;
-    while (matchingPrefix < generated.length && generated[matchingPrefix] === c.generatedIds[matchingPrefix]) matchingPrefix++;
+    while (matchingPrefix < generated.length && generated[matchingPrefix] === c.generatedIds[matchingPrefix])
+      matchingPrefix++;
     failures.push(...judge(dtype, tensors, matchingPrefix, generated.length));
-    return { caseName: c.name, dtype, runtime, tensors, ids: generated, expectedIds: c.generatedIds, matchingPrefix, failures };
+    return {
+      caseName: c.name,
+      dtype,
+      runtime,
+      tensors,
+      ids: generated,
+      expectedIds: c.generatedIds,
+      matchingPrefix,
+      failures,
+    };
   } finally {
     context.release();
     await model.release();
@@ -104,16 +121,20 @@ function judge(dtype: ModelDtype, tensors: TensorDiff[], matchingPrefix: number,
   const tol = TOLERANCES[dtype];
   const failures: string[] = [];
   for (const t of tensors) {
-    if (tol.maxAbsDiff !== undefined && !(t.maxAbsDiff <= tol.maxAbsDiff)) failures.push(`${t.name}: max-abs-diff ${t.maxAbsDiff.toExponential(2)} > ${tol.maxAbsDiff}`);
-    if (tol.minCosine !== undefined && !(t.cosine >= tol.minCosine)) failures.push(`${t.name}: cosine ${t.cosine.toFixed(5)} < ${tol.minCosine}`);
+    if (tol.maxAbsDiff !== undefined && !(t.maxAbsDiff <= tol.maxAbsDiff))
+      failures.push(`${t.name}: max-abs-diff ${t.maxAbsDiff.toExponential(2)} > ${tol.maxAbsDiff}`);
+    if (tol.minCosine !== undefined && !(t.cosine >= tol.minCosine))
+      failures.push(`${t.name}: cosine ${t.cosine.toFixed(5)} < ${tol.minCosine}`);
   }
-  if (tol.identicalIds && matchingPrefix !== total) failures.push(`greedy ids: first mismatch at step ${matchingPrefix} of ${total}`);
+  if (tol.identicalIds && matchingPrefix !== total)
+    failures.push(`greedy ids: first mismatch at step ${matchingPrefix} of ${total}`);
   return failures;
 }
 
 export function formatReport(r: ParityReport): string {
   const lines = [`${r.caseName} ${r.dtype} on ${r.runtime}:`];
-  for (const t of r.tensors) lines.push(`  ${t.name.padEnd(16)} max-abs-diff ${t.maxAbsDiff.toExponential(2)}  cosine ${t.cosine.toFixed(6)}`);
+  for (const t of r.tensors)
+    lines.push(`  ${t.name.padEnd(16)} max-abs-diff ${t.maxAbsDiff.toExponential(2)}  cosine ${t.cosine.toFixed(6)}`);
   lines.push(`  greedy ids       ${r.matchingPrefix}/${r.ids.length} identical before the first mismatch`);
   lines.push(r.failures.length ? `  FAIL: ${r.failures.join('; ')}` : '  PASS');
   return lines.join('\n');

@@ -14,7 +14,13 @@ export interface ReferenceCaseMeta {
   messages: ChatMessage[];
   prompt_text: string;
   processor_call: { fps?: number };
-  processor_settings: { min_pixels: number; max_pixels: number; patch_size: number; temporal_patch_size: number; merge_size: number };
+  processor_settings: {
+    min_pixels: number;
+    max_pixels: number;
+    patch_size: number;
+    temporal_patch_size: number;
+    merge_size: number;
+  };
   /** One count for a single-modality case, or one per modality. */
   num_vision_tokens: number | Record<string, number>;
   seq_len: number;
@@ -62,14 +68,24 @@ function ints(t: TypedTensor | undefined, key: string, where: string): BigInt64A
 /** `path` is the case without extension, e.g. ../shared/reference/qwen2_5_vl_tiny/cases/case_a. */
 export function loadParityCase(path: string): ParityCase {
   const base = path.replace(/\.(json|safetensors)$/, '');
-  for (const ext of ['.json', '.safetensors']) if (!existsSync(base + ext)) throw new Error(`reference case ${base}: ${base + ext} not found`);
+  for (const ext of ['.json', '.safetensors'])
+    if (!existsSync(base + ext)) throw new Error(`reference case ${base}: ${base + ext} not found`);
   const t = readAll(new Uint8Array(readFileSync(`${base}.safetensors`)), `${base}.safetensors`);
   const get = (k: string) => t.get(k);
   const vision: VisionInput[] = [];
-  for (const [kind, pixels, grid, embeds] of [['image', 'pixel_values', 'image_grid_thw', 'image_embeds'], ['video', 'pixel_values_videos', 'video_grid_thw', 'video_embeds']] as const) {
+  for (const [kind, pixels, grid, embeds] of [
+    ['image', 'pixel_values', 'image_grid_thw', 'image_embeds'],
+    ['video', 'pixel_values_videos', 'video_grid_thw', 'video_embeds'],
+  ] as const) {
     if (!t.has(pixels)) continue;
     const pv = get(pixels)!;
-    vision.push({ kind, pixelValues: floats(pv, pixels, base), patchDim: pv.shape[1], grid: ints(get(grid), grid, base), expected: floats(get(embeds), embeds, base) });
+    vision.push({
+      kind,
+      pixelValues: floats(pv, pixels, base),
+      patchDim: pv.shape[1],
+      grid: ints(get(grid), grid, base),
+      expected: floats(get(embeds), embeds, base),
+    });
   }
   const steps = get('generate_step_logits')?.shape[0] ?? 0;
   return {

@@ -26,7 +26,9 @@ type Ort = typeof OrtNode;
 
 async function loadRuntime(name: RuntimeName): Promise<Ort> {
   if (name === 'node') return (await import('onnxruntime-node')).default ?? (await import('onnxruntime-node'));
-  const web = (await import('onnxruntime-web')) as unknown as Ort & { env: { wasm: { wasmPaths?: string; numThreads?: number } } };
+  const web = (await import('onnxruntime-web')) as unknown as Ort & {
+    env: { wasm: { wasmPaths?: string; numThreads?: number } };
+  };
   // Local files, never a CDN; one thread keeps results independent of the machine's core count.
   const dist = dirname(createRequire(import.meta.url).resolve('onnxruntime-web'));
   web.env.wasm.wasmPaths = `${dist}/`;
@@ -46,15 +48,23 @@ function externalData(path: string): { path: string; data: Uint8Array }[] {
 
 export async function openSession(runtime: RuntimeName, path: string): Promise<GraphSession> {
   const ort = await loadRuntime(runtime);
-  const session = runtime === 'node'
-    ? await ort.InferenceSession.create(path, { executionProviders: ['cpu'] })
-    : await ort.InferenceSession.create(new Uint8Array(readFileSync(path)), { executionProviders: ['wasm'], externalData: externalData(path) } as never);
+  const session =
+    runtime === 'node'
+      ? await ort.InferenceSession.create(path, { executionProviders: ['cpu'] })
+      : await ort.InferenceSession.create(new Uint8Array(readFileSync(path)), {
+          executionProviders: ['wasm'],
+          externalData: externalData(path),
+        } as never);
   return {
     inputNames: session.inputNames,
     async run(feeds) {
-      const ortFeeds = Object.fromEntries(Object.entries(feeds).map(([k, t]) => [k, new ort.Tensor(t.type, t.data as never, t.dims)]));
+      const ortFeeds = Object.fromEntries(
+        Object.entries(feeds).map(([k, t]) => [k, new ort.Tensor(t.type, t.data as never, t.dims)]),
+      );
       const out = await session.run(ortFeeds);
-      return Object.fromEntries(Object.entries(out).map(([k, t]) => [k, { type: t.type, dims: [...t.dims], data: t.data } as HostTensor]));
+      return Object.fromEntries(
+        Object.entries(out).map(([k, t]) => [k, { type: t.type, dims: [...t.dims], data: t.data } as HostTensor]),
+      );
     },
     release: () => session.release(),
   };

@@ -13,7 +13,11 @@ export const STEP_LABELS: Record<StepKind, string> = {
 /** `Step 2 · Re-watch · 00:04–00:06` */
 export function segmentLabel(segment: PlaybackSegment, steps: TraceStep[]): string {
   const kind = steps[segment.step]?.kind;
-  return [`Step ${segment.step + 1}`, kind && STEP_LABELS[kind], `${formatTime(segment.start)}–${formatTime(segment.end)}`]
+  return [
+    `Step ${segment.step + 1}`,
+    kind && STEP_LABELS[kind],
+    `${formatTime(segment.start)}–${formatTime(segment.end)}`,
+  ]
     .filter(Boolean)
     .join(' · ');
 }

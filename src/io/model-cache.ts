@@ -28,7 +28,12 @@ export async function findCachedModel(folderUrl: string, dtype: ModelDtype): Pro
 /** The record goes in last, so a model is listed only once all its files are stored. */
 export async function saveCachedModel(record: CachedModel): Promise<void> {
   const body = JSON.stringify(record);
-  await (await openStore()).put(indexUrl(record.folderUrl, record.dtype), new Response(body, { headers: { 'content-type': 'application/json' } }));
+  await (
+    await openStore()
+  ).put(
+    indexUrl(record.folderUrl, record.dtype),
+    new Response(body, { headers: { 'content-type': 'application/json' } }),
+  );
 }
 
 /**

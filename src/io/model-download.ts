@@ -5,7 +5,13 @@
  * written last. Files already cached (an interrupted earlier download) are kept, not fetched again.
  */
 import {
-  MAX_ATTEMPTS, backoffMs, checkQuota, modelKey, planFiles, type CachedModel, type PlannedFile,
+  MAX_ATTEMPTS,
+  backoffMs,
+  checkQuota,
+  modelKey,
+  planFiles,
+  type CachedModel,
+  type PlannedFile,
 } from '../lib/models/download-plan.ts';
 import type { ModelDtype } from '../lib/protocol/inference-protocol.ts';
 import { formatBytes } from '../lib/models/model-catalog.ts';
@@ -49,7 +55,10 @@ export class DownloadError extends Error {
 }
 
 class HttpStatusError extends Error {
-  constructor(readonly status: number, statusText: string) {
+  constructor(
+    readonly status: number,
+    statusText: string,
+  ) {
     super(`HTTP ${status}${statusText ? ` ${statusText}` : ''}`);
   }
 }
@@ -92,17 +101,25 @@ async function fetchOk(url: string, signal: AbortSignal): Promise<Response> {
 }
 
 /** Streams one file into the cache, checking the byte count against content-length. */
-async function fetchIntoCache(url: string, file: FileProgress, hooks: DownloadHooks, signal: AbortSignal): Promise<number> {
+async function fetchIntoCache(
+  url: string,
+  file: FileProgress,
+  hooks: DownloadHooks,
+  signal: AbortSignal,
+): Promise<number> {
   const response = await fetchOk(url, signal);
   const length = Number(response.headers.get('content-length') ?? NaN);
   if (Number.isFinite(length)) file.total = length;
   file.state = 'downloading';
   let received = 0;
-  await storeFile(url, countedResponse(response, (loaded) => {
-    received = loaded;
-    file.loaded = loaded;
-    hooks.onFile(file);
-  }));
+  await storeFile(
+    url,
+    countedResponse(response, (loaded) => {
+      received = loaded;
+      file.loaded = loaded;
+      hooks.onFile(file);
+    }),
+  );
   if (Number.isFinite(length) && received !== length) {
     await dropFile(url);
     throw new Error(`connection ended after ${formatBytes(received)} of ${formatBytes(length)}`);
@@ -110,7 +127,12 @@ async function fetchIntoCache(url: string, file: FileProgress, hooks: DownloadHo
   return received;
 }
 
-async function withRetries<T>(file: FileProgress, hooks: DownloadHooks, signal: AbortSignal, run: () => Promise<T>): Promise<T> {
+async function withRetries<T>(
+  file: FileProgress,
+  hooks: DownloadHooks,
+  signal: AbortSignal,
+  run: () => Promise<T>,
+): Promise<T> {
   for (file.attempt = 1; ; file.attempt++) {
     try {
       return await run();
@@ -124,7 +146,10 @@ async function withRetries<T>(file: FileProgress, hooks: DownloadHooks, signal: 
       hooks.onFile(file);
       if (last) {
         const kind = error instanceof HttpStatusError ? 'http' : 'network';
-        throw new DownloadError(kind, `Could not download ${file.path}: ${file.error} (${MAX_ATTEMPTS} attempts). Check that the model folder is served at the URL, then retry.`);
+        throw new DownloadError(
+          kind,
+          `Could not download ${file.path}: ${file.error} (${MAX_ATTEMPTS} attempts). Check that the model folder is served at the URL, then retry.`,
+        );
       }
       await hooks.sleep(backoffMs(file.attempt), signal);
     }
@@ -142,7 +167,11 @@ async function probeSize(url: string, signal: AbortSignal): Promise<number | und
   }
 }
 
-export async function downloadModel(request: DownloadRequest, hooks: DownloadHooks, signal: AbortSignal): Promise<CachedModel> {
+export async function downloadModel(
+  request: DownloadRequest,
+  hooks: DownloadHooks,
+  signal: AbortSignal,
+): Promise<CachedModel> {
   const { folderUrl, dtype } = request;
   // config.json first, into the cache like every file: it says which graphs and data chunks the dtype needs.
   const configFile: FileProgress = { path: 'config.json', loaded: 0, state: 'waiting', attempt: 0 };
@@ -153,7 +182,9 @@ export async function downloadModel(request: DownloadRequest, hooks: DownloadHoo
     configFile.total = configFile.loaded = Number(cachedConfig.headers.get('content-length') ?? 0);
     configFile.state = 'cached';
   } else {
-    configFile.total = configFile.loaded = await withRetries(configFile, hooks, signal, () => fetchIntoCache(configUrl, configFile, hooks, signal));
+    configFile.total = configFile.loaded = await withRetries(configFile, hooks, signal, () =>
+      fetchIntoCache(configUrl, configFile, hooks, signal),
+    );
     configFile.state = 'done';
   }
   let config: unknown;
@@ -165,7 +196,9 @@ export async function downloadModel(request: DownloadRequest, hooks: DownloadHoo
   }
 
   const plan: PlannedFile[] = planFiles(config, dtype);
-  const files: FileProgress[] = plan.map((p) => (p.path === configFile.path ? configFile : { path: p.path, loaded: 0, state: 'waiting', attempt: 0 }));
+  const files: FileProgress[] = plan.map((p) =>
+    p.path === configFile.path ? configFile : { path: p.path, loaded: 0, state: 'waiting', attempt: 0 },
+  );
   hooks.onFiles(files);
 
   const missing: FileProgress[] = [];
@@ -207,7 +240,9 @@ export async function downloadModel(request: DownloadRequest, hooks: DownloadHoo
     }
   }
 
-  const stored = files.filter((f) => f.state === 'done' || f.state === 'cached').map((f) => ({ path: f.path, bytes: f.loaded }));
+  const stored = files
+    .filter((f) => f.state === 'done' || f.state === 'cached')
+    .map((f) => ({ path: f.path, bytes: f.loaded }));
   const record: CachedModel = {
     key: modelKey(folderUrl, dtype),
     name: request.name,

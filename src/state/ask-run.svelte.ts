@@ -94,12 +94,18 @@ export class AskRun {
       );
       const error = run.error;
       const note = this.#endReason || (result?.stopped ? 'Stopped: the model was interrupted here.' : '');
-      this.#trace.end(result?.text ?? this.#trace.raw, result?.stats ?? null, error ? `The model failed here: ${error.message}` : note);
+      this.#trace.end(
+        result?.text ?? this.#trace.raw,
+        result?.stats ?? null,
+        error ? `The model failed here: ${error.message}` : note,
+      );
       return error ? `The model failed: ${error.message}` : '';
     } catch (e) {
       // Only the frames client throws here (the run resolves null on failure and says why in run.error).
       if (e instanceof AppError && e.kind === 'cancelled') return '';
-      return e instanceof AppError ? `Could not read frames from the video: ${e.message}` : `The run failed: ${(e as Error).message}`;
+      return e instanceof AppError
+        ? `Could not read frames from the video: ${e.message}`
+        : `The run failed: ${(e as Error).message}`;
     } finally {
       this.#phase = 'idle';
       this.#progress = null;

@@ -18,7 +18,12 @@ interface GpuEntryPoint {
 async function probeGpu(): Promise<GpuReport> {
   const nav = navigator as Navigator & { gpu?: GpuEntryPoint; deviceMemory?: number };
   const deviceMemoryGB = nav.deviceMemory;
-  if (!nav.gpu) return { adapter: null, unavailableReason: 'this browser has no WebGPU (navigator.gpu is missing)', deviceMemoryGB };
+  if (!nav.gpu)
+    return {
+      adapter: null,
+      unavailableReason: 'this browser has no WebGPU (navigator.gpu is missing)',
+      deviceMemoryGB,
+    };
   let adapter: ProbedAdapter | null;
   try {
     adapter = await nav.gpu.requestAdapter({ powerPreference: 'high-performance' });

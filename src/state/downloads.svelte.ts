@@ -22,10 +22,14 @@ export interface DownloadView {
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(resolve, ms);
-    signal.addEventListener('abort', () => {
-      clearTimeout(timer);
-      reject(new DownloadError('cancelled', 'Download cancelled.'));
-    }, { once: true });
+    signal.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(timer);
+        reject(new DownloadError('cancelled', 'Download cancelled.'));
+      },
+      { once: true },
+    );
   });
 }
 
@@ -75,15 +79,19 @@ export class DownloadsState {
       };
     };
     try {
-      const record = await downloadModel(request, {
-        onFiles: (list) => {
-          files = list;
-          publish(true);
+      const record = await downloadModel(
+        request,
+        {
+          onFiles: (list) => {
+            files = list;
+            publish(true);
+          },
+          // A file changing state (done, retrying, failed) is always shown; byte counts are throttled.
+          onFile: (file) => publish(file.state !== 'downloading'),
+          sleep,
         },
-        // A file changing state (done, retrying, failed) is always shown; byte counts are throttled.
-        onFile: (file) => publish(file.state !== 'downloading'),
-        sleep,
-      }, abort.signal);
+        abort.signal,
+      );
       publish(true);
       return record;
     } catch (error) {

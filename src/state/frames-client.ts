@@ -5,7 +5,13 @@
  */
 import { proxy, wrap, type Remote } from 'comlink';
 import { valueOf } from '../lib/protocol/app-error.ts';
-import type { ExtractedFrames, ExtractOptions, ExtractProgress, FramesApi, VideoInfo } from '../lib/protocol/frames-protocol.ts';
+import type {
+  ExtractedFrames,
+  ExtractOptions,
+  ExtractProgress,
+  FramesApi,
+  VideoInfo,
+} from '../lib/protocol/frames-protocol.ts';
 
 export class FramesClient {
   readonly #worker: Worker;
@@ -14,7 +20,10 @@ export class FramesClient {
   #running = 0;
 
   constructor() {
-    this.#worker = new Worker(new URL('../../workers/frames/frames.worker.ts', import.meta.url), { type: 'module', name: 'frames' });
+    this.#worker = new Worker(new URL('../../workers/frames/frames.worker.ts', import.meta.url), {
+      type: 'module',
+      name: 'frames',
+    });
     this.#api = wrap<FramesApi>(this.#worker);
   }
 
@@ -27,7 +36,11 @@ export class FramesClient {
    * Decodes the planned frames of `file`. Supersedes any extract still running.
    * @throws AppError of a FramesErrorKind (kind 'cancelled' when superseded or cancelled)
    */
-  async extract(file: Blob, options: ExtractOptions, onProgress?: (p: ExtractProgress) => void): Promise<ExtractedFrames> {
+  async extract(
+    file: Blob,
+    options: ExtractOptions,
+    onProgress?: (p: ExtractProgress) => void,
+  ): Promise<ExtractedFrames> {
     const id = ++this.#latest;
     if (this.#running > 0) await this.#api.cancel();
     this.#running++;

@@ -7,10 +7,22 @@
  */
 import type { CachedModel } from '../lib/models/download-plan.ts';
 import { sourceFolderUrl } from '../lib/models/download-plan.ts';
-import { adapterFactsOf, assessCapability, chooseDtype, wasmDtype, type CapabilityVerdict } from '../lib/models/capability.ts';
+import {
+  adapterFactsOf,
+  assessCapability,
+  chooseDtype,
+  wasmDtype,
+  type CapabilityVerdict,
+} from '../lib/models/capability.ts';
 import { pickDevice, WASM_MEMORY_LIMIT } from '../lib/models/device-policy.ts';
 import type { DeviceChoice, ModelDtype, ModelSource } from '../lib/protocol/inference-protocol.ts';
-import { CATALOG, catalogEntry, weightBytes, type CatalogEntry, type CatalogSource } from '../lib/models/model-catalog.ts';
+import {
+  CATALOG,
+  catalogEntry,
+  weightBytes,
+  type CatalogEntry,
+  type CatalogSource,
+} from '../lib/models/model-catalog.ts';
 import { findCachedModel } from '../io/model-cache.ts';
 import { registerServiceWorker } from '../io/offline.ts';
 import type { FolderFile } from '../io/dropped-folder.ts';
@@ -102,9 +114,11 @@ export class ModelsState {
   get status(): string {
     const loaded = this.#model.loaded;
     if (this.#phase === 'downloading') return `Downloading ${this.downloads.active?.name ?? 'model'}…`;
-    if (this.#model.status === 'loading' || this.#phase === 'loading') return `Loading ${this.#last?.label ?? 'model'}…`;
+    if (this.#model.status === 'loading' || this.#phase === 'loading')
+      return `Loading ${this.#last?.label ?? 'model'}…`;
     if (this.error) return `Error: ${this.error}`;
-    if (loaded && this.#last) return `Ready: ${this.#last.label} (${loaded.dtype}, ${loaded.device === 'webgpu' ? 'WebGPU' : 'WASM'})`;
+    if (loaded && this.#last)
+      return `Ready: ${this.#last.label} (${loaded.dtype}, ${loaded.device === 'webgpu' ? 'WebGPU' : 'WASM'})`;
     return 'No model loaded';
   }
 
@@ -176,7 +190,12 @@ export class ModelsState {
     const entry = catalogEntry(id);
     this.#selectedId = entry.id;
     const dtype = this.#dtypeFor(entry);
-    const target = { label: entry.name, source: this.sourceOf(entry), dtype, wasmFits: this.verdict(entry)?.wasmFits ?? true };
+    const target = {
+      label: entry.name,
+      source: this.sourceOf(entry),
+      dtype,
+      wasmFits: this.verdict(entry)?.wasmFits ?? true,
+    };
     this.#error = null;
     const downloaded = await this.#download(target, weightBytes(entry, dtype));
     this.#availability = { ...this.#availability, [entry.id]: await this.#locate(entry) };
@@ -221,15 +240,22 @@ export class ModelsState {
     const dtypes = completeDtypes(new Set(folder.source.files.map((f) => f.path)));
     const graphs = (dtype: ModelDtype) => GRAPHS.map((g) => onnxPath(g, dtype));
     const sizeOf = (dtype: ModelDtype) =>
-      folder.source.files.filter((f) => graphs(dtype).some((p) => f.path === p || f.path.startsWith(`${p}_data`))).reduce((n, f) => n + f.file.size, 0);
+      folder.source.files
+        .filter((f) => graphs(dtype).some((p) => f.path === p || f.path.startsWith(`${p}_data`)))
+        .reduce((n, f) => n + f.file.size, 0);
     const wasmFits = dtypes.some((d) => d === wasmDtype(d) && sizeOf(d) * WASM_HEADROOM <= WASM_MEMORY_LIMIT);
     const dtype = this.#folderDtype(dtypes, wasmFits);
-    await this.#load({ label: `${folder.name} (local folder)`, source: folder.source, dtype, wasmFits }, this.#deviceChoice);
+    await this.#load(
+      { label: `${folder.name} (local folder)`, source: folder.source, dtype, wasmFits },
+      this.#deviceChoice,
+    );
   }
 
   async deleteCached(key: string): Promise<void> {
     await this.downloads.remove(key);
-    this.#availability = Object.fromEntries(await Promise.all(CATALOG.map(async (e) => [e.id, await this.#locate(e)] as const)));
+    this.#availability = Object.fromEntries(
+      await Promise.all(CATALOG.map(async (e) => [e.id, await this.#locate(e)] as const)),
+    );
   }
 
   /** After a lost GPU device: load the same model again on a fresh device. */

@@ -3,7 +3,14 @@
  * import/export, and the message shown when something goes wrong. Components render this and call its
  * methods; they hold no state of their own beyond what is being typed.
  */
-import { checkImportSize, exportFileName, importTrace, toTraceJson, toWebVtt, TraceImportError } from '../lib/trace/trace-export.ts';
+import {
+  checkImportSize,
+  exportFileName,
+  importTrace,
+  toTraceJson,
+  toWebVtt,
+  TraceImportError,
+} from '../lib/trace/trace-export.ts';
 import { stepColors } from '../lib/trace/step-colors.ts';
 import { planPlayback } from '../lib/trace/trace-playback.ts';
 import { AskRun } from './ask-run.svelte.ts';
@@ -87,7 +94,9 @@ export class Session {
     if (previous) URL.revokeObjectURL(previous.url);
     this.#video = { file, name: file.name, url: URL.createObjectURL(file) };
     this.#error = '';
-    this.#notice = cancelled ? `The question about "${previous.name}" was cancelled because a new video was opened.` : this.#mismatch();
+    this.#notice = cancelled
+      ? `The question about "${previous.name}" was cancelled because a new video was opened.`
+      : this.#mismatch();
     return true;
   }
 
@@ -110,7 +119,8 @@ export class Session {
   /** The sample video with a hand-written example trace, to try playback without a model. */
   async openExample() {
     try {
-      if (this.#video?.name !== 'sample-video.mp4') this.openVideo(await this.#shipped('sample-video.mp4', 'video/mp4'));
+      if (this.#video?.name !== 'sample-video.mp4')
+        this.openVideo(await this.#shipped('sample-video.mp4', 'video/mp4'));
       await this.importFile(await this.#shipped('sample-trace.json', 'application/json'));
     } catch (e) {
       this.#error = `The example could not be loaded (${(e as Error).message}).`;
@@ -162,7 +172,11 @@ export class Session {
       this.#error = '';
       this.playback.stop();
     }
-    const message = await this.run.start({ file: this.#video.file, videoName: this.#video.name, question: this.question.trim() });
+    const message = await this.run.start({
+      file: this.#video.file,
+      videoName: this.#video.name,
+      question: this.question.trim(),
+    });
     if (message) this.#error = message;
   }
 

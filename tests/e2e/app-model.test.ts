@@ -38,7 +38,8 @@ async function dropVideo(url: string, name: string) {
   await page.waitForFunction((n) => document.querySelector('[data-testid=drop-zone]')?.textContent?.includes(n), name);
 }
 
-const stepsOnScreen = () => page.$$eval('[data-testid=trace-step]', (els) => els.map((el) => el.textContent!.replace(/\s+/g, ' ').trim()));
+const stepsOnScreen = () =>
+  page.$$eval('[data-testid=trace-step]', (els) => els.map((el) => el.textContent!.replace(/\s+/g, ' ').trim()));
 const idle = () => page.waitForFunction(() => document.querySelector('[data-testid=stop]')!.hasAttribute('disabled'));
 
 /**
@@ -49,7 +50,8 @@ async function askThen(then: string) {
   await page.evaluate(async (code) => {
     document.querySelector<HTMLButtonElement>('[data-testid=ask]')!.click();
     await new Promise((resolve) => setTimeout(resolve));
-    if (document.querySelector<HTMLButtonElement>('[data-testid=stop]')!.disabled) throw new Error('the run did not start');
+    if (document.querySelector<HTMLButtonElement>('[data-testid=stop]')!.disabled)
+      throw new Error('the run did not start');
     await new Function(`return (async () => { ${code} })()`)();
   }, then);
 }

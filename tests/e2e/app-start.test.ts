@@ -23,7 +23,11 @@ async function freePort(): Promise<number> {
 
 beforeAll(async () => {
   const port = await freePort();
-  serverProcess = spawn('npm', ['start'], { cwd: REPO_ROOT, env: { ...process.env, PORT: String(port) }, detached: true });
+  serverProcess = spawn('npm', ['start'], {
+    cwd: REPO_ROOT,
+    env: { ...process.env, PORT: String(port) },
+    detached: true,
+  });
   let output = '';
   url = await new Promise<string>((resolve, reject) => {
     const read = (chunk: Buffer) => {
@@ -54,7 +58,9 @@ describe('npm start', () => {
       expect(await page.evaluate(() => crossOriginIsolated)).toBe(true);
       await page.click('text=see an example');
       await page.waitForSelector('[data-testid=trace-step][data-kind=answer]');
-      await page.waitForFunction(() => ((document.querySelector('[data-testid=player]') as HTMLVideoElement | null)?.duration ?? 0) > 0);
+      await page.waitForFunction(
+        () => ((document.querySelector('[data-testid=player]') as HTMLVideoElement | null)?.duration ?? 0) > 0,
+      );
       await page.click('[data-testid=play-trace]');
       await page.waitForSelector('[data-testid=caption]');
       expect(await page.textContent('[data-testid=caption]')).toContain('Step 2');

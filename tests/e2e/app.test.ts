@@ -41,11 +41,17 @@ let page: Page;
 let log: string[];
 
 /** Files for setInputFiles. */
-const textFile = (name: string, text: string, mimeType = 'text/plain') => ({ name, mimeType, buffer: Buffer.from(text) });
+const textFile = (name: string, text: string, mimeType = 'text/plain') => ({
+  name,
+  mimeType,
+  buffer: Buffer.from(text),
+});
 const videoFile = () => ({ name: 'sample-video.mp4', mimeType: 'video/mp4', buffer: readFileSync(VIDEO) });
 
 async function stepsOnScreen(): Promise<[string | null, string][]> {
-  return page.$$eval('[data-testid=trace-step]', (els) => els.map((el) => [el.getAttribute('data-kind'), el.textContent!.replace(/\s+/g, ' ').trim()]));
+  return page.$$eval('[data-testid=trace-step]', (els) =>
+    els.map((el) => [el.getAttribute('data-kind'), el.textContent!.replace(/\s+/g, ' ').trim()]),
+  );
 }
 
 /** Records every finished seek of the player (its currentTime when 'seeked' fires). */
@@ -97,7 +103,18 @@ describe('an imported trace drives the player', () => {
   it('parses the trace into steps, chips and a highlighted answer, flagging a time past the end', async () => {
     await openTraceAndVideo();
     const kinds = (await stepsOnScreen()).map(([kind]) => kind);
-    expect(kinds).toEqual(['reasoning', 'action', 'observation', 'reasoning', 'action', 'observation', 'action', 'observation', 'reasoning', 'answer']);
+    expect(kinds).toEqual([
+      'reasoning',
+      'action',
+      'observation',
+      'reasoning',
+      'action',
+      'observation',
+      'action',
+      'observation',
+      'reasoning',
+      'answer',
+    ]);
     const chips = await page.$$eval('[data-testid=timestamp]', (els) =>
       els.map((el) => [el.getAttribute('data-start'), el.getAttribute('data-end'), el.hasAttribute('data-clamped')]),
     );
@@ -137,7 +154,9 @@ describe('an imported trace drives the player', () => {
   it('marks every cited segment on the timeline; clicking one seeks there', async () => {
     await openTraceAndVideo();
     const segments = page.locator('[data-testid=timeline-segment]');
-    expect(await segments.evaluateAll((els) => els.map((el) => Number(el.getAttribute('data-start'))))).toEqual(PLAYED_STARTS);
+    expect(await segments.evaluateAll((els) => els.map((el) => Number(el.getAttribute('data-start'))))).toEqual(
+      PLAYED_STARTS,
+    );
     await segments.nth(2).hover();
     expect(await segments.nth(2).textContent()).toContain('the landing');
     await segments.nth(1).click();
@@ -157,9 +176,17 @@ describe('an imported trace drives the player', () => {
       }).observe(document.body, { subtree: true, childList: true, characterData: true });
     });
     await page.click('[data-testid=play-trace]');
-    await page.waitForFunction(() => document.querySelector('[data-testid=pause-trace]')!.hasAttribute('disabled') && (window as AppWindow).__seeks.length >= 3);
+    await page.waitForFunction(
+      () =>
+        document.querySelector('[data-testid=pause-trace]')!.hasAttribute('disabled') &&
+        (window as AppWindow).__seeks.length >= 3,
+    );
     expectTimes(await seeks(), PLAYED_STARTS);
-    expect(captions).toEqual(['The red square moves right.', expect.stringContaining('Two squares cross'), 'The cyan square lands.']);
+    expect(captions).toEqual([
+      'The red square moves right.',
+      expect.stringContaining('Two squares cross'),
+      'The cyan square lands.',
+    ]);
     expect(await page.isVisible('[data-testid=caption]')).toBe(false);
   });
 
@@ -189,7 +216,9 @@ describe('the example', () => {
   it('opens the sample video with the example trace, labelled as hand-written, ready to play', async () => {
     await page.click('text=see an example');
     await page.waitForSelector('[data-testid=trace-step][data-kind=answer]');
-    await page.waitForFunction(() => (document.querySelector('[data-testid=player]') as HTMLVideoElement | null)?.duration === 20);
+    await page.waitForFunction(
+      () => (document.querySelector('[data-testid=player]') as HTMLVideoElement | null)?.duration === 20,
+    );
     expect(await page.textContent('[data-testid=drop-zone]')).toContain('sample-video.mp4');
     expect(await page.textContent('.trace')).toContain('Hand-written example');
     expect(await page.textContent('[data-testid=answer]')).toContain('B');
@@ -206,7 +235,12 @@ describe('export and import', () => {
     expect(json.suggestedFilename()).toBe('sample-video.trace.json');
     const text = readFileSync((await json.path())!, 'utf8');
     const record = JSON.parse(text);
-    expect(record).toMatchObject({ format: 'rewatch-web-trace', version: 1, raw: RAW, video: { name: 'sample-video.mp4' } });
+    expect(record).toMatchObject({
+      format: 'rewatch-web-trace',
+      version: 1,
+      raw: RAW,
+      video: { name: 'sample-video.mp4' },
+    });
     expect(record.video.duration).toBeCloseTo(20, 0);
     expect(record.steps).toHaveLength(before.length);
 
@@ -225,7 +259,9 @@ describe('export and import', () => {
   it('renders model text as text: no element, no script from the trace', async () => {
     await openTraceAndVideo();
     const observation = page.locator('[data-testid=trace-step][data-kind=observation]').nth(1);
-    expect(await observation.textContent()).toContain('<img src=x onerror="window.__xss=1"> and <script>window.__xss=2</script>');
+    expect(await observation.textContent()).toContain(
+      '<img src=x onerror="window.__xss=1"> and <script>window.__xss=2</script>',
+    );
     expect(await page.locator('[data-testid=trace] img, [data-testid=trace] script').count()).toBe(0);
     expect(await page.evaluate(() => (window as AppWindow).__xss)).toBeUndefined();
   });
@@ -264,14 +300,23 @@ describe('bad input', () => {
     await page.dispatchEvent('[data-testid=drop-zone]', 'drop', { dataTransfer });
     await page.waitForFunction((old) => document.querySelector('video')!.src !== old, first);
     expect(await page.textContent('[data-testid=drop-zone]')).toContain('dropped.mp4');
-    const revoked = await page.evaluate((url) => fetch(url).then(() => false, () => true), first);
+    const revoked = await page.evaluate(
+      (url) =>
+        fetch(url).then(
+          () => false,
+          () => true,
+        ),
+      first,
+    );
     expect(revoked).toBe(true);
   });
 
   it('says why when the browser cannot play a file named like a video, and stays usable', async () => {
     await page.setInputFiles('[data-testid=video-input]', join(VIDEO_FIXTURES_DIR, 'not-a-video.mp4'));
     await page.waitForSelector('[data-testid=player-failure]');
-    expect(await page.textContent('[data-testid=player-failure]')).toContain('This browser cannot play "not-a-video.mp4"');
+    expect(await page.textContent('[data-testid=player-failure]')).toContain(
+      'This browser cannot play "not-a-video.mp4"',
+    );
     await page.setInputFiles('[data-testid=video-input]', VIDEO);
     await page.waitForFunction(() => (document.querySelector('[data-testid=player]') as HTMLVideoElement).duration > 0);
     expect(await page.isVisible('[data-testid=player-failure]')).toBe(false);
@@ -280,12 +325,29 @@ describe('bad input', () => {
   it('refuses malformed and hostile trace files with a clear message, keeping the trace on screen', async () => {
     await openTraceAndVideo();
     const before = await stepsOnScreen();
-    const good = { format: 'rewatch-web-trace', version: 1, raw: 'x', question: 'q', video: null, model: null, settings: {}, timings: {} };
+    const good = {
+      format: 'rewatch-web-trace',
+      version: 1,
+      raw: 'x',
+      question: 'q',
+      video: null,
+      model: null,
+      settings: {},
+      timings: {},
+    };
     const cases: [string, string, RegExp][] = [
       ['broken.json', '{"format": "rewatch-web-trace", "raw": ', /not valid JSON/],
       ['other.json', JSON.stringify({ hello: 'world' }), /not a ReWatch-Web trace/],
-      ['hostile.json', JSON.stringify({ ...good, raw: { toString: '<img src=x onerror=alert(1)>' } }), /"raw" must be text/],
-      ['duration.json', JSON.stringify({ ...good, video: { name: 'a', duration: 'Infinity' } }), /"video.duration" must be a non-negative number/],
+      [
+        'hostile.json',
+        JSON.stringify({ ...good, raw: { toString: '<img src=x onerror=alert(1)>' } }),
+        /"raw" must be text/,
+      ],
+      [
+        'duration.json',
+        JSON.stringify({ ...good, video: { name: 'a', duration: 'Infinity' } }),
+        /"video.duration" must be a non-negative number/,
+      ],
       ['empty.txt', '   ', /empty/],
     ];
     for (const [name, text, want] of cases) {
@@ -308,7 +370,9 @@ describe('keyboard and labels', () => {
   it('reaches the file picker, question, and trace chips by Tab, with labels', async () => {
     await openTraceAndVideo();
     expect(await page.locator('#video-input').evaluate((el: HTMLInputElement) => el.labels?.length)).toBeGreaterThan(0);
-    expect(await page.locator('[data-testid=question]').evaluate((el: HTMLTextAreaElement) => el.labels?.[0]?.textContent)).toContain('question');
+    expect(
+      await page.locator('[data-testid=question]').evaluate((el: HTMLTextAreaElement) => el.labels?.[0]?.textContent),
+    ).toContain('question');
     const reached = new Set<string>();
     for (let i = 0; i < 40 && reached.size < 4; i++) {
       await page.keyboard.press('Tab');

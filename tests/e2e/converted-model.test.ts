@@ -25,7 +25,10 @@ beforeAll(async () => {
   await makeModelFixtures();
   harness = await openTestPage();
   consoleLines = harness.log;
-  transformers = await openHarness<ConvertedModelHarness>(harness.page, `${harness.url}/tests/pages/converted-model.html`);
+  transformers = await openHarness<ConvertedModelHarness>(
+    harness.page,
+    `${harness.url}/tests/pages/converted-model.html`,
+  );
 });
 
 afterAll(async () => {
@@ -51,8 +54,18 @@ describe.each(['webgpu', 'wasm'] as const)('on %s', (device) => {
     const image = tensor(c, 'image');
     const [height, width] = image.shape;
     const expected = ids(tensor(c, 'generated_ids'));
-    const request = (dtype: GenerateRequest['dtype'], maxNewTokens: number, pixelValues?: number[]): GenerateRequest => ({
-      model: c.model, device, dtype, messages: c.meta.messages, image: { data: Array.from(image.data as Uint8Array), width, height }, maxNewTokens, pixelValues,
+    const request = (
+      dtype: GenerateRequest['dtype'],
+      maxNewTokens: number,
+      pixelValues?: number[],
+    ): GenerateRequest => ({
+      model: c.model,
+      device,
+      dtype,
+      messages: c.meta.messages,
+      image: { data: Array.from(image.data as Uint8Array), width, height },
+      maxNewTokens,
+      pixelValues,
     });
 
     it('fp32 through AutoProcessor: the reference prompt and prompt ids', async () => {
@@ -62,11 +75,15 @@ describe.each(['webgpu', 'wasm'] as const)('on %s', (device) => {
       expect(result.ids.length).toBe(expected.length);
       let same = 0;
       while (same < expected.length && result.ids[same] === expected[same]) same++;
-      console.log(`${c.model}/${c.name} fp32 on ${device}, transformers.js pixels: ${same}/${expected.length} greedy ids as the reference before the first difference`);
+      console.log(
+        `${c.model}/${c.name} fp32 on ${device}, transformers.js pixels: ${same}/${expected.length} greedy ids as the reference before the first difference`,
+      );
     });
 
     it('fp32 with the reference pixel values: all greedy ids', async () => {
-      const result = await generate(request('fp32', expected.length, Array.from(tensor(c, 'pixel_values').data as Float32Array)));
+      const result = await generate(
+        request('fp32', expected.length, Array.from(tensor(c, 'pixel_values').data as Float32Array)),
+      );
       expect(result.ids).toEqual(expected);
     });
 

@@ -17,7 +17,10 @@ import { openHarness, type HarnessClient } from '../support/harness.ts';
 let harness: TestPage;
 let loop: HarnessClient<DecoderLoopHarness>;
 
-const cases = allReferenceCases().map(({ model, name }) => ({ model, chat: loadCaseChat(`${REFERENCE_ROOT}/${model}/cases/${name}`, 'resized') }));
+const cases = allReferenceCases().map(({ model, name }) => ({
+  model,
+  chat: loadCaseChat(`${REFERENCE_ROOT}/${model}/cases/${name}`, 'resized'),
+}));
 
 beforeAll(async () => {
   await makeModelFixtures();
@@ -34,7 +37,12 @@ const SLOW = 900_000;
 describe('KV cache on WebGPU', () => {
   it('GroupQueryAttention: allocated once, no storage buffer created per decode step', { timeout: SLOW }, async () => {
     const { model, chat } = cases[0];
-    const probe = await loop.kvProbe(`${MODEL_FIXTURES_URL}/${model}-gqa`, 'fp32', chat.request satisfies ChatRequest, 6);
+    const probe = await loop.kvProbe(
+      `${MODEL_FIXTURES_URL}/${model}-gqa`,
+      'fp32',
+      chat.request satisfies ChatRequest,
+      6,
+    );
     console.log('GQA, per decode step:', JSON.stringify(probe.steps));
     expect(probe.inPlace).toBe(true);
     expect(probe.capacity).toBeGreaterThanOrEqual(chat.meta.seq_len + 8);
@@ -45,15 +53,19 @@ describe('KV cache on WebGPU', () => {
     }
   });
 
-  it('standard ops (the control): every decode step hands back new KV tensors, 2 per layer', { timeout: SLOW }, async () => {
-    const { model, chat } = cases[0];
-    const probe = await loop.kvProbe(`${MODEL_FIXTURES_URL}/${model}`, 'fp32', chat.request, 6);
-    console.log('standard ops, per decode step:', JSON.stringify(probe.steps));
-    expect(probe.inPlace).toBe(false);
-    expect(probe.ids).toEqual(chat.expectedIds.slice(0, 8));
-    // ORT's buffer pool recycles their storage, so createBuffer alone would not see them.
-    for (const step of probe.steps) expect(step.runtimeKvTensors).toBe(2 * 2);
-  });
+  it(
+    'standard ops (the control): every decode step hands back new KV tensors, 2 per layer',
+    { timeout: SLOW },
+    async () => {
+      const { model, chat } = cases[0];
+      const probe = await loop.kvProbe(`${MODEL_FIXTURES_URL}/${model}`, 'fp32', chat.request, 6);
+      console.log('standard ops, per decode step:', JSON.stringify(probe.steps));
+      expect(probe.inPlace).toBe(false);
+      expect(probe.ids).toEqual(chat.expectedIds.slice(0, 8));
+      // ORT's buffer pool recycles their storage, so createBuffer alone would not see them.
+      for (const step of probe.steps) expect(step.runtimeKvTensors).toBe(2 * 2);
+    },
+  );
 });
 
 describe('chunked prefill on WebGPU', () => {

@@ -33,7 +33,12 @@ beforeAll(async () => {
   const nodeEnv = process.env.NODE_ENV;
   process.env.NODE_ENV = 'production';
   try {
-    await build({ root: REPO_ROOT, configFile: join(REPO_ROOT, 'vite.config.ts'), logLevel: 'warn', build: { outDir, emptyOutDir: true } });
+    await build({
+      root: REPO_ROOT,
+      configFile: join(REPO_ROOT, 'vite.config.ts'),
+      logLevel: 'warn',
+      build: { outDir, emptyOutDir: true },
+    });
   } finally {
     process.env.NODE_ENV = nodeEnv;
   }
@@ -64,7 +69,14 @@ it('makes a model converted into models/rewatch-r1-7b/ the default', async () =>
   const page = await browser.context.newPage();
   await page.goto(url);
   const entry = page.locator('[data-testid=model-entry][data-id="rewatch-r1-7b"]');
-  await page.waitForFunction(() => document.querySelector('[data-testid=model-entry][data-id="rewatch-r1-7b"]')?.getAttribute('data-availability') === 'on-server', null, { timeout: 60_000, polling: 250 });
+  await page.waitForFunction(
+    () =>
+      document
+        .querySelector('[data-testid=model-entry][data-id="rewatch-r1-7b"]')
+        ?.getAttribute('data-availability') === 'on-server',
+    null,
+    { timeout: 60_000, polling: 250 },
+  );
   expect(await entry.locator('input[type=radio]').isChecked()).toBe(true);
   expect(await page.locator('[data-testid=model-how-to-get]').count()).toBe(0);
   await page.close();
@@ -75,7 +87,10 @@ it('after one visit, the page reloaded offline opens, loads the cached model and
   const log = collectConsole(page);
   await page.goto(url);
   // The service worker has precached the shell and controls the page.
-  await page.waitForFunction(() => navigator.serviceWorker.controller !== null, null, { timeout: 120_000, polling: 250 });
+  await page.waitForFunction(() => navigator.serviceWorker.controller !== null, null, {
+    timeout: 120_000,
+    polling: 250,
+  });
   await openModelDrawer(page);
   await selectEntry(page, TINY_ID);
   await page.locator('[data-testid=model-load]').click();
@@ -92,9 +107,17 @@ it('after one visit, the page reloaded offline opens, loads the cached model and
   await page.locator('[data-testid=question]').fill('What happens in this video?');
   await page.locator('[data-testid=ask]').click();
   // The tiny model's random weights rarely end an answer: once text streams in, Stop ends it.
-  await page.waitForFunction(() => (document.querySelector('[data-testid=trace]')?.textContent ?? '').trim().length > 0, null, { timeout: 240_000, polling: 500 });
+  await page.waitForFunction(
+    () => (document.querySelector('[data-testid=trace]')?.textContent ?? '').trim().length > 0,
+    null,
+    { timeout: 240_000, polling: 500 },
+  );
   await page.locator('[data-testid=stop]').click();
-  await page.waitForFunction(() => document.querySelector('[data-testid=trace]')?.getAttribute('aria-busy') === 'false', null, { timeout: 120_000, polling: 500 });
+  await page.waitForFunction(
+    () => document.querySelector('[data-testid=trace]')?.getAttribute('aria-busy') === 'false',
+    null,
+    { timeout: 120_000, polling: 500 },
+  );
   expect((await page.locator('[data-testid=trace]').innerText()).trim().length).toBeGreaterThan(0);
   await browser.context.setOffline(false);
   await page.close();

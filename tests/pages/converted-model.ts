@@ -3,7 +3,16 @@
  * with transformers.js' own Qwen2_5_VLForConditionalGeneration and AutoProcessor (local files only, ORT's
  * WASM runtime from the app's /ort/), and greedily continues an image prompt.
  */
-import { AutoProcessor, env, Qwen2_5_VLForConditionalGeneration, RawImage, Tensor, type Message, type PreTrainedModel, type Processor } from '@huggingface/transformers';
+import {
+  AutoProcessor,
+  env,
+  Qwen2_5_VLForConditionalGeneration,
+  RawImage,
+  Tensor,
+  type Message,
+  type PreTrainedModel,
+  type Processor,
+} from '@huggingface/transformers';
 import { ORT_PUBLIC_DIR, ORT_RUNTIME_FILES } from '../../src/lib/models/ort-runtime-files.ts';
 import { setHarness } from '../support/harness.ts';
 
@@ -47,10 +56,16 @@ const loaded = new Map<string, Promise<{ processor: Processor; model: PreTrained
 function load(req: GenerateRequest): Promise<{ processor: Processor; model: PreTrainedModel }> {
   const key = `${req.model}|${req.device}|${req.dtype}`;
   if (!loaded.has(key)) {
-    loaded.set(key, (async () => ({
-      processor: await AutoProcessor.from_pretrained(req.model),
-      model: await Qwen2_5_VLForConditionalGeneration.from_pretrained(req.model, { device: req.device, dtype: req.dtype }),
-    }))());
+    loaded.set(
+      key,
+      (async () => ({
+        processor: await AutoProcessor.from_pretrained(req.model),
+        model: await Qwen2_5_VLForConditionalGeneration.from_pretrained(req.model, {
+          device: req.device,
+          dtype: req.dtype,
+        }),
+      }))(),
+    );
   }
   return loaded.get(key)!;
 }
@@ -60,12 +75,18 @@ async function generate(req: GenerateRequest): Promise<GenerateResult> {
   const prompt = processor.apply_chat_template(req.messages, { add_generation_prompt: true }) as string;
   const image = new RawImage(Uint8ClampedArray.from(req.image.data), req.image.width, req.image.height, 3);
   const inputs: ProcessorInputs = await processor(prompt, image);
-  if (req.pixelValues) inputs.pixel_values = new Tensor('float32', Float32Array.from(req.pixelValues), inputs.pixel_values.dims);
+  if (req.pixelValues)
+    inputs.pixel_values = new Tensor('float32', Float32Array.from(req.pixelValues), inputs.pixel_values.dims);
   const output = (await model.generate({ ...inputs, max_new_tokens: req.maxNewTokens, do_sample: false })) as Tensor;
   const all = Array.from(output.data as BigInt64Array, Number);
   const promptLength = inputs.input_ids.dims[1];
   const ids = all.slice(promptLength);
-  return { prompt, promptIds: all.slice(0, promptLength), ids, text: processor.batch_decode([ids], { skip_special_tokens: false })[0] };
+  return {
+    prompt,
+    promptIds: all.slice(0, promptLength),
+    ids,
+    text: processor.batch_decode([ids], { skip_special_tokens: false })[0],
+  };
 }
 
 const harness = { generate };

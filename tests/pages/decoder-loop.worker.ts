@@ -45,7 +45,13 @@ interface Counter {
   step: StepCount;
 }
 
-const emptyStep = (): StepCount => ({ buffers: 0, storageBuffers: 0, storageBytes: 0, bytesMoved: 0, runtimeKvTensors: 0 });
+const emptyStep = (): StepCount => ({
+  buffers: 0,
+  storageBuffers: 0,
+  storageBytes: 0,
+  bytesMoved: 0,
+  runtimeKvTensors: 0,
+});
 
 function countOn(device: GPUDevice): Counter {
   const counter: Counter = { recording: false, step: emptyStep() };
@@ -61,7 +67,13 @@ function countOn(device: GPUDevice): Counter {
     return createBuffer(descriptor);
   };
   const writeBuffer = device.queue.writeBuffer.bind(device.queue);
-  device.queue.writeBuffer = ((buffer: GPUBuffer, offset: number, data: BufferSource | SharedArrayBuffer, dataOffset?: number, size?: number) => {
+  device.queue.writeBuffer = ((
+    buffer: GPUBuffer,
+    offset: number,
+    data: BufferSource | SharedArrayBuffer,
+    dataOffset?: number,
+    size?: number,
+  ) => {
     if (counter.recording) counter.step.bytesMoved += size ?? (data as ArrayBufferView).byteLength;
     return writeBuffer(buffer, offset, data as BufferSource, dataOffset, size);
   }) as GPUQueue['writeBuffer'];
@@ -70,7 +82,8 @@ function countOn(device: GPUDevice): Counter {
     const encoder = createCommandEncoder(descriptor);
     const copy = encoder.copyBufferToBuffer.bind(encoder) as (...args: unknown[]) => void;
     encoder.copyBufferToBuffer = ((...args: unknown[]) => {
-      if (counter.recording) counter.step.bytesMoved += Number(args.length === 5 ? args[4] : (args[2] as number | undefined) ?? 0);
+      if (counter.recording)
+        counter.step.bytesMoved += Number(args.length === 5 ? args[4] : ((args[2] as number | undefined) ?? 0));
       copy(...args);
     }) as GPUCommandEncoder['copyBufferToBuffer'];
     return encoder;
@@ -82,7 +95,12 @@ const sources = (url: string): ModelSource => ({ kind: 'url', url });
 
 const api = {
   /** bench:infer's stages (models/bench/infer-stages.ts) on onnxruntime-web, each reported as it ends; GPU work counted per decode step. */
-  async bench(modelUrl: string, device: 'webgpu' | 'wasm', options: BenchOptions, onStage: (report: StageReport) => void): Promise<void> {
+  async bench(
+    modelUrl: string,
+    device: 'webgpu' | 'wasm',
+    options: BenchOptions,
+    onStage: (report: StageReport) => void,
+  ): Promise<void> {
     const gpu = device === 'webgpu' ? await deviceForOrt() : undefined;
     const counter = gpu ? countOn(gpu) : undefined;
     const probe = counter && {
@@ -96,17 +114,31 @@ const api = {
         return { buffers, storageBuffers, bytesMoved };
       },
     };
-    await runStages(() => LoadedModel.open(webModelFolder(sources(modelUrl)), webBackend(ort, device, { device: gpu }), options.dtype), options, onStage, probe);
+    await runStages(
+      () =>
+        LoadedModel.open(webModelFolder(sources(modelUrl)), webBackend(ort, device, { device: gpu }), options.dtype),
+      options,
+      onStage,
+      probe,
+    );
   },
 
   /** Prefills `request` on WebGPU, then counts the GPU work of each of `steps` decode steps. */
   async kvProbe(modelUrl: string, dtype: ModelDtype, request: ChatRequest, steps: number): Promise<KvProbe> {
     const device = await deviceForOrt();
     const counter = countOn(device);
-    const model = await LoadedModel.open(webModelFolder(sources(modelUrl)), webBackend(ort, 'webgpu', { device }), dtype);
+    const model = await LoadedModel.open(
+      webModelFolder(sources(modelUrl)),
+      webBackend(ort, 'webgpu', { device }),
+      dtype,
+    );
     const session = new ChatSession(model);
     try {
-      const generation = await Generation.start(session, { ...request, maxNewTokens: steps + 2 }, { shouldStop: () => false });
+      const generation = await Generation.start(
+        session,
+        { ...request, maxNewTokens: steps + 2 },
+        { shouldStop: () => false },
+      );
       await generation.next(); // the prefill's token
       await generation.next(); // the first decode step compiles its shaders
       const counted: StepCount[] = [];
@@ -118,23 +150,40 @@ const api = {
         counter.recording = false;
         counted.push({ ...counter.step, runtimeKvTensors: session.context.cache.runtimeKvTensors - before });
       }
-      return { inPlace: session.context.cache.inPlace, capacity: session.context.cache.capacity, steps: counted, ids: generation.ids };
+      return {
+        inPlace: session.context.cache.inPlace,
+        capacity: session.context.cache.capacity,
+        steps: counted,
+        ids: generation.ids,
+      };
     } finally {
       await session.release();
     }
   },
 
   /** Max-abs difference between the last logits of one prefill and of prefills in chunks of `chunks` tokens. */
-  async chunkedVsOneShot(modelUrl: string, dtype: ModelDtype, request: ChatRequest, chunks: number[]): Promise<{ inPlace: boolean; tokens: number; diffs: number[] }> {
+  async chunkedVsOneShot(
+    modelUrl: string,
+    dtype: ModelDtype,
+    request: ChatRequest,
+    chunks: number[],
+  ): Promise<{ inPlace: boolean; tokens: number; diffs: number[] }> {
     const device = await deviceForOrt();
-    const model = await LoadedModel.open(webModelFolder(sources(modelUrl)), webBackend(ort, 'webgpu', { device }), dtype);
+    const model = await LoadedModel.open(
+      webModelFolder(sources(modelUrl)),
+      webBackend(ort, 'webgpu', { device }),
+      dtype,
+    );
     try {
       const prepared = prepareChat(model.kit, request);
       const { imageTokenId, videoTokenId } = model.settings.vision;
       const ids = prepared.inputIds;
-      const starts = ids.flatMap((id, i) => ((id === imageTokenId || id === videoTokenId) && ids[i - 1] !== id ? [i] : []));
+      const starts = ids.flatMap((id, i) =>
+        (id === imageTokenId || id === videoTokenId) && ids[i - 1] !== id ? [i] : [],
+      );
       const visuals = [];
-      for (const [v, visual] of prepared.visuals.entries()) visuals.push({ start: starts[v], rows: (await model.encodeVisual(visual.patches))!, key: `v${v}` });
+      for (const [v, visual] of prepared.visuals.entries())
+        visuals.push({ start: starts[v], rows: (await model.encodeVisual(visual.patches))!, key: `v${v}` });
       const segment = { ids, positions: prepared.positionIds, visuals };
       const feed = async (chunkTokens: number) => {
         const context = new DecoderContext(model);

@@ -11,7 +11,8 @@ export async function selectEntry(page: Page, id: string): Promise<void> {
 /** Waits until the `model-status` element's state is one of `states`, and returns its line. */
 export async function settledStatus(page: Page, states = ['ready', 'error']): Promise<string> {
   await page.waitForFunction(
-    (s) => s.includes((document.querySelector('[data-testid=model-status]') as HTMLElement | null)?.dataset.state ?? ''),
+    (s) =>
+      s.includes((document.querySelector('[data-testid=model-status]') as HTMLElement | null)?.dataset.state ?? ''),
     states,
     { timeout: 240_000, polling: 250 },
   );

@@ -13,8 +13,11 @@ export const REFERENCE_ROOT = resolve(process.env.REWATCH_REFERENCE ?? join(REPO
 
 /** The reference checkpoints: each has model/, cases/ and sampling.json. */
 export function referenceModels(): string[] {
-  if (!existsSync(REFERENCE_ROOT)) throw new Error(`reference data not found at ${REFERENCE_ROOT} (set REWATCH_REFERENCE)`);
-  return readdirSync(REFERENCE_ROOT).filter((d) => existsSync(join(REFERENCE_ROOT, d, 'model', 'config.json'))).sort();
+  if (!existsSync(REFERENCE_ROOT))
+    throw new Error(`reference data not found at ${REFERENCE_ROOT} (set REWATCH_REFERENCE)`);
+  return readdirSync(REFERENCE_ROOT)
+    .filter((d) => existsSync(join(REFERENCE_ROOT, d, 'model', 'config.json')))
+    .sort();
 }
 
 export function referenceModelDir(model: string): string {
@@ -56,20 +59,50 @@ export interface ReferenceSampling {
 }
 
 /** A rule's result, or the error it raised (a size it refuses). */
-interface ResizeResult { resized_height: number; resized_width: number; grid_h: number; grid_w: number; tokens_per_frame_pair: number; error?: string }
+interface ResizeResult {
+  resized_height: number;
+  resized_width: number;
+  grid_h: number;
+  grid_w: number;
+  tokens_per_frame_pair: number;
+  error?: string;
+}
 export interface SmartResizeRow {
-  height: number; width: number; factor: number; min_pixels: number; max_pixels: number; note?: string;
-  qwen_vl_utils: ResizeResult; transformers: ResizeResult; branch: string;
+  height: number;
+  width: number;
+  factor: number;
+  min_pixels: number;
+  max_pixels: number;
+  note?: string;
+  qwen_vl_utils: ResizeResult;
+  transformers: ResizeResult;
+  branch: string;
   [more: string]: unknown;
 }
 export interface FrameSamplingRow {
-  note?: string; total_frames: number; video_fps: number; fps: number; min_frames: number; max_frames: number;
-  qwen_vl_utils: { nframes: number; indices: number[]; sample_fps: number; second_per_grid_t: number; grid_t: number; hf456_rope_temporal_step_per_grid: number; [more: string]: unknown };
+  note?: string;
+  total_frames: number;
+  video_fps: number;
+  fps: number;
+  min_frames: number;
+  max_frames: number;
+  qwen_vl_utils: {
+    nframes: number;
+    indices: number[];
+    sample_fps: number;
+    second_per_grid_t: number;
+    grid_t: number;
+    hf456_rope_temporal_step_per_grid: number;
+    [more: string]: unknown;
+  };
   [more: string]: unknown;
 }
 export interface RopeTemporalRow {
-  second_per_grid_t: number; tokens_per_second: number; hf456_relative_temporal_index_per_grid: number[];
-  rope_deltas: number; position_of_vision_end_token: number;
+  second_per_grid_t: number;
+  tokens_per_second: number;
+  hf456_relative_temporal_index_per_grid: number[];
+  rope_deltas: number;
+  position_of_vision_end_token: number;
 }
 
 export function loadSampling(model: string): ReferenceSampling {

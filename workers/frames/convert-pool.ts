@@ -17,7 +17,10 @@ export class ConvertPool {
 
   constructor(size = Math.max(1, Math.min(4, (navigator.hardwareConcurrency || 2) - 1))) {
     this.#helpers = Array.from({ length: size }, (_, i) => {
-      const worker = new Worker(new URL('./convert.worker.ts', import.meta.url), { type: 'module', name: `frames-convert-${i}` });
+      const worker = new Worker(new URL('./convert.worker.ts', import.meta.url), {
+        type: 'module',
+        name: `frames-convert-${i}`,
+      });
       return { worker, api: wrap<ConvertApi>(worker), busy: 0 };
     });
   }
@@ -27,7 +30,12 @@ export class ConvertPool {
     return this.#helpers.length;
   }
 
-  async convert(frame: CapturedFrame, colorSpace: VideoColorSpaceInit, width: number, height: number): Promise<Uint8Array> {
+  async convert(
+    frame: CapturedFrame,
+    colorSpace: VideoColorSpaceInit,
+    width: number,
+    height: number,
+  ): Promise<Uint8Array> {
     const helper = this.#helpers.reduce((a, b) => (b.busy < a.busy ? b : a));
     helper.busy++;
     try {

@@ -7,7 +7,12 @@
  */
 import { EncodedPacketSink, VideoSampleSink, type InputVideoTrack, type VideoSample } from 'mediabunny';
 import { AppError } from '../../src/lib/protocol/app-error.ts';
-import type { ExtractedFrames, ExtractOptions, ExtractProgress, FramesErrorKind } from '../../src/lib/protocol/frames-protocol.ts';
+import type {
+  ExtractedFrames,
+  ExtractOptions,
+  ExtractProgress,
+  FramesErrorKind,
+} from '../../src/lib/protocol/frames-protocol.ts';
 import { smartResize } from '../../src/lib/preprocess/smart-resize.ts';
 import { planFrames } from '../../src/lib/preprocess/video-sampling.ts';
 import { classifyReadError } from './classify-error.ts';
@@ -31,13 +36,20 @@ export interface FrameCounter {
  * Why no frame came for a time inside the video. The container's index lists a packet there, but: its bytes
  * cannot be read (the file ends early: a cut-off download), or they hold no decodable picture (corrupt data).
  */
-async function missingFrameError(track: InputVideoTrack, queryTime: number, plannedTime: number): Promise<AppError<FramesErrorKind>> {
+async function missingFrameError(
+  track: InputVideoTrack,
+  queryTime: number,
+  plannedTime: number,
+): Promise<AppError<FramesErrorKind>> {
   const at = `${plannedTime.toFixed(2)} s`;
   const packets = new EncodedPacketSink(track);
   const listed = await packets.getPacket(queryTime, { metadataOnly: true });
-  const readable = listed && await packets.getPacket(queryTime).catch(() => null);
+  const readable = listed && (await packets.getPacket(queryTime).catch(() => null));
   if (listed && !readable) {
-    return new AppError('truncated', `The file is truncated: its video data stops before ${at} (an incomplete download or copy?).`);
+    return new AppError(
+      'truncated',
+      `The file is truncated: its video data stops before ${at} (an incomplete download or copy?).`,
+    );
   }
   return new AppError('decode-failed', `The video data at ${at} is damaged: no picture could be decoded there.`);
 }
@@ -63,13 +75,25 @@ export async function extractFrames(
     const { info, firstTimestamp } = video;
     let plan;
     try {
-      plan = planFrames({ duration: info.duration, videoFps: info.fps, fps: options.fps, maxFrames: options.maxFrames });
+      plan = planFrames({
+        duration: info.duration,
+        videoFps: info.fps,
+        fps: options.fps,
+        maxFrames: options.maxFrames,
+      });
     } catch (error) {
-      if (error instanceof RangeError) throw new AppError('empty', `The video is too short to sample: ${error.message}.`);
+      if (error instanceof RangeError)
+        throw new AppError('empty', `The video is too short to sample: ${error.message}.`);
       throw error;
     }
     const size = smartResize(info.height, info.width, { minPixels: options.minPixels, maxPixels: options.maxPixels });
-    const toRgb = frameToRgb(options.resize ?? 'bicubic', size.width, size.height, await video.track.getColorSpace(), pool);
+    const toRgb = frameToRgb(
+      options.resize ?? 'bicubic',
+      size.width,
+      size.height,
+      await video.track.getColorSpace(),
+      pool,
+    );
     const tolerance = TIMESTAMP_TOLERANCE_FRAMES / info.fps;
     const queryTimes = plan.times.map((t) => firstTimestamp + t + tolerance);
 
@@ -111,7 +135,10 @@ export async function extractFrames(
       throw classifyReadError(error);
     } finally {
       // A next() that lost the race to cancel may still deliver a frame: close it when it lands.
-      pending?.then((r) => r.value?.close(), () => {});
+      pending?.then(
+        (r) => r.value?.close(),
+        () => {},
+      );
       await samples.return();
     }
     return {

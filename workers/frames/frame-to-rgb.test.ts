@@ -14,16 +14,37 @@ describe('orientToRgb', () => {
   //                 3 4 5
   it('packs RGBX to RGB unchanged at rotation 0', () => {
     const r = orientToRgb(src, W, H, 4, 0, false);
-    expect(pixels(r)).toEqual([[0, 1, 2], [3, 4, 5]]);
+    expect(pixels(r)).toEqual([
+      [0, 1, 2],
+      [3, 4, 5],
+    ]);
     expect(Array.from(r.data.subarray(12, 15))).toEqual([4, 40, 104]);
   });
   it('turns clockwise by the rotation', () => {
-    expect(pixels(orientToRgb(src, W, H, 4, 90, false))).toEqual([[3, 0], [4, 1], [5, 2]]);
-    expect(pixels(orientToRgb(src, W, H, 4, 180, false))).toEqual([[5, 4, 3], [2, 1, 0]]);
-    expect(pixels(orientToRgb(src, W, H, 4, 270, false))).toEqual([[2, 5], [1, 4], [0, 3]]);
+    expect(pixels(orientToRgb(src, W, H, 4, 90, false))).toEqual([
+      [3, 0],
+      [4, 1],
+      [5, 2],
+    ]);
+    expect(pixels(orientToRgb(src, W, H, 4, 180, false))).toEqual([
+      [5, 4, 3],
+      [2, 1, 0],
+    ]);
+    expect(pixels(orientToRgb(src, W, H, 4, 270, false))).toEqual([
+      [2, 5],
+      [1, 4],
+      [0, 3],
+    ]);
   });
   it('mirrors after rotating when flipped', () => {
-    expect(pixels(orientToRgb(src, W, H, 4, 0, true))).toEqual([[2, 1, 0], [5, 4, 3]]);
-    expect(pixels(orientToRgb(src, W, H, 4, 90, true))).toEqual([[0, 3], [1, 4], [2, 5]]);
+    expect(pixels(orientToRgb(src, W, H, 4, 0, true))).toEqual([
+      [2, 1, 0],
+      [5, 4, 3],
+    ]);
+    expect(pixels(orientToRgb(src, W, H, 4, 90, true))).toEqual([
+      [0, 3],
+      [1, 4],
+      [2, 5],
+    ]);
   });
 });

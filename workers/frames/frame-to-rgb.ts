@@ -20,7 +20,13 @@ export type FrameToRgb = (sample: VideoSample) => Promise<{ rgb: Promise<Uint8Ar
  * @param colorSpace the stream's tagged colour space (the track's, not the decoder's guess)
  * @param pool where 'bicubic' conversions run
  */
-export function frameToRgb(resize: FrameResize, width: number, height: number, colorSpace: VideoColorSpaceInit, pool: ConvertPool): FrameToRgb {
+export function frameToRgb(
+  resize: FrameResize,
+  width: number,
+  height: number,
+  colorSpace: VideoColorSpaceInit,
+  pool: ConvertPool,
+): FrameToRgb {
   return resize === 'canvas' ? viaCanvas(width, height) : viaBicubic(width, height, colorSpace, pool);
 }
 
@@ -43,15 +49,24 @@ export async function captureFrame(sample: VideoSample): Promise<CapturedFrame> 
   const yuv = isYuvFormat(sample.format);
   const data = new Uint8Array(yuv ? sample.allocationSize() : width * height * 4);
   const layout = await sample.copyTo(data, yuv ? {} : { format: 'RGBX' });
-  return { data, layout, format: yuv ? (sample.format as YuvFormat) : 'RGBX', width, height, rotation: sample.rotation, flip: sample.flip };
+  return {
+    data,
+    layout,
+    format: yuv ? (sample.format as YuvFormat) : 'RGBX',
+    width,
+    height,
+    rotation: sample.rotation,
+    flip: sample.flip,
+  };
 }
 
 /** Full-size RGB as ffmpeg converts it (yuv-to-rgb.ts), turned upright, then the training resize. */
 export function capturedToRgb(frame: CapturedFrame, tables: YuvTables, width: number, height: number): Uint8Array {
   const { data, layout, format, width: w, height: h } = frame;
-  const upright = format === 'RGBX'
-    ? orientToRgb(data, w, h, 4, frame.rotation, frame.flip)
-    : orientToRgb(yuvToRgb(data, layout, format, w, h, tables), w, h, 3, frame.rotation, frame.flip);
+  const upright =
+    format === 'RGBX'
+      ? orientToRgb(data, w, h, 4, frame.rotation, frame.flip)
+      : orientToRgb(yuvToRgb(data, layout, format, w, h, tables), w, h, 3, frame.rotation, frame.flip);
   return resizeRgb(upright.data, upright.width, upright.height, width, height);
 }
 
@@ -60,8 +75,15 @@ export function capturedToRgb(frame: CapturedFrame, tables: YuvTables, width: nu
  * clockwise and then mirroring it when `flip`. Returns the upright image and its size (packed RGB that needs
  * no turn comes back as is).
  */
-export function orientToRgb(src: Uint8Array | Uint8ClampedArray, w: number, h: number, channels: 3 | 4, rotation: number, flip: boolean) {
-  const quarter = ((rotation % 360) + 360) % 360 / 90;
+export function orientToRgb(
+  src: Uint8Array | Uint8ClampedArray,
+  w: number,
+  h: number,
+  channels: 3 | 4,
+  rotation: number,
+  flip: boolean,
+) {
+  const quarter = (((rotation % 360) + 360) % 360) / 90;
   if (channels === 3 && quarter === 0 && !flip && src instanceof Uint8Array) return { data: src, width: w, height: h };
   const outW = quarter % 2 === 0 ? w : h;
   const outH = quarter % 2 === 0 ? h : w;
@@ -107,6 +129,10 @@ function viaCanvas(width: number, height: number): FrameToRgb {
   context.imageSmoothingQuality = 'high';
   return async (sample) => {
     sample.draw(context, 0, 0, width, height);
-    return { rgb: Promise.resolve(orientToRgb(context.getImageData(0, 0, width, height).data, width, height, 4, 0, false).data) };
+    return {
+      rgb: Promise.resolve(
+        orientToRgb(context.getImageData(0, 0, width, height).data, width, height, 4, 0, false).data,
+      ),
+    };
   };
 }

@@ -5,7 +5,14 @@
  */
 import { expose, releaseProxy, transfer, type Remote } from 'comlink';
 import { outcomeOf } from '../../src/lib/protocol/app-error.ts';
-import type { ExtractedFrames, ExtractOptions, ExtractProgress, FramesApi, FramesOutcome, VideoInfo } from '../../src/lib/protocol/frames-protocol.ts';
+import type {
+  ExtractedFrames,
+  ExtractOptions,
+  ExtractProgress,
+  FramesApi,
+  FramesOutcome,
+  VideoInfo,
+} from '../../src/lib/protocol/frames-protocol.ts';
 import { ConvertPool } from './convert-pool.ts';
 import { extractFrames, type FrameCounter } from './extract-frames.ts';
 import { openVideo } from './open-video.ts';
@@ -23,7 +30,11 @@ class FramesWorker implements FramesApi {
     });
   }
 
-  async extract(file: Blob, options: ExtractOptions, onProgress?: (p: ExtractProgress) => void): Promise<FramesOutcome<ExtractedFrames>> {
+  async extract(
+    file: Blob,
+    options: ExtractOptions,
+    onProgress?: (p: ExtractProgress) => void,
+  ): Promise<FramesOutcome<ExtractedFrames>> {
     const job = new AbortController();
     this.#running.add(job);
     try {
@@ -33,9 +44,16 @@ class FramesWorker implements FramesApi {
       // seen every report before the result arrives.
       let reported: unknown;
       const report = onProgress && ((p: ExtractProgress) => void (reported = onProgress(p)));
-      const result: FramesOutcome<ExtractedFrames> = await outcomeOf(() => extractFrames(file, options, job.signal, this.#counter, pool, report));
+      const result: FramesOutcome<ExtractedFrames> = await outcomeOf(() =>
+        extractFrames(file, options, job.signal, this.#counter, pool, report),
+      );
       await Promise.resolve(reported).catch(() => undefined);
-      return result.ok ? transfer(result, result.value.frames.map((f) => f.buffer)) : result;
+      return result.ok
+        ? transfer(
+            result,
+            result.value.frames.map((f) => f.buffer),
+          )
+        : result;
     } finally {
       this.#running.delete(job);
       // The caller's progress callback is a comlink proxy: release its message port.

@@ -23,7 +23,10 @@ export async function openVideo(file: Blob): Promise<OpenedVideo> {
     // A known container with no tracks at all: its index (an MP4's moov box, written last by default) is
     // missing, which is what a cut-off download of such a file looks like.
     if ((await input.getTracks()).length === 0) {
-      throw new AppError('truncated', 'The file is truncated: it ends before the index that lists its tracks (an incomplete download or copy?).');
+      throw new AppError(
+        'truncated',
+        'The file is truncated: it ends before the index that lists its tracks (an incomplete download or copy?).',
+      );
     }
     const track = await input.getPrimaryVideoTrack();
     if (!track) {
@@ -33,14 +36,22 @@ export async function openVideo(file: Blob): Promise<OpenedVideo> {
         : new AppError('no-video-track', 'The file has no video track.');
     }
     const first = await new EncodedPacketSink(track).getFirstPacket({ metadataOnly: true });
-    if (!first) throw new AppError('empty', 'The video track has no frames it can read (an empty recording, or a file cut off early).');
+    if (!first)
+      throw new AppError(
+        'empty',
+        'The video track has no frames it can read (an empty recording, or a file cut off early).',
+      );
     const end = await track.computeDuration();
     const duration = end - first.timestamp;
     const { bestGuessFrameRate } = await track.computeFrameRateMetrics();
-    if (!(duration > 0) || !(bestGuessFrameRate > 0)) throw new AppError('empty', 'The video has a single frame or no duration.');
+    if (!(duration > 0) || !(bestGuessFrameRate > 0))
+      throw new AppError('empty', 'The video has a single frame or no duration.');
     const codec = await track.getCodec();
     if (!(await track.canDecode())) {
-      throw new AppError('unsupported-codec', `This browser cannot decode ${codec ? `${codec.toUpperCase()} video` : 'this video codec'}. Convert the video to H.264, VP9 or AV1.`);
+      throw new AppError(
+        'unsupported-codec',
+        `This browser cannot decode ${codec ? `${codec.toUpperCase()} video` : 'this video codec'}. Convert the video to H.264, VP9 or AV1.`,
+      );
     }
     const info: VideoInfo = {
       duration,

@@ -51,7 +51,14 @@ export function yuvTables(colorSpace: VideoColorSpaceInit): YuvTables {
  * Converts one frame's planes (as VideoFrame.copyTo lays them out) to packed RGB [h][w][3].
  * @param layout offset and stride of each plane: Y, U, V (NV12: Y, interleaved UV)
  */
-export function yuvToRgb(src: Uint8Array, layout: PlaneLayout[], format: YuvFormat, w: number, h: number, t: YuvTables): Uint8Array {
+export function yuvToRgb(
+  src: Uint8Array,
+  layout: PlaneLayout[],
+  format: YuvFormat,
+  w: number,
+  h: number,
+  t: YuvTables,
+): Uint8Array {
   const [yPlane, uPlane] = layout;
   const vPlane = format === 'NV12' ? { offset: uPlane.offset + 1, stride: uPlane.stride } : layout[2];
   const sx = format === 'I444' ? 0 : 1;

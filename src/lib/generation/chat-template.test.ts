@@ -2,7 +2,12 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { AutoTokenizer, env, type PreTrainedTokenizer } from '@huggingface/transformers';
 import { describe, expect, it } from 'vitest';
-import { allReferenceCases, loadReferenceCase, referenceModelDir, type ReferenceCase } from '../../../tests/support/reference.ts';
+import {
+  allReferenceCases,
+  loadReferenceCase,
+  referenceModelDir,
+  type ReferenceCase,
+} from '../../../tests/support/reference.ts';
 import { renderChatTemplate } from './chat-template.ts';
 import { expandVisionPadIds, expandVisionPads, type Grid } from '../preprocess/vision-tokens.ts';
 
@@ -40,7 +45,9 @@ describe('renderChatTemplate reproduces prompt_text of every case', () => {
     it(`${model}/${name}: byte for byte, from both template files`, () => {
       const c = loadReferenceCase(model, name);
       for (const [file, template] of Object.entries(templates(model))) {
-        expect(renderChatTemplate(template, c.meta.messages, { addGenerationPrompt: true }), file).toBe(c.meta.prompt_text);
+        expect(renderChatTemplate(template, c.meta.messages, { addGenerationPrompt: true }), file).toBe(
+          c.meta.prompt_text,
+        );
       }
     });
   }
@@ -58,15 +65,27 @@ describe('rendered prompt -> transformers.js tokenizer -> expanded pads = input_
       const c = loadReferenceCase(model, name);
       const tokenizer = await localTokenizer(model);
       const config = JSON.parse(readFileSync(join(referenceModelDir(model), 'config.json'), 'utf8'));
-      const visual = { imageGrids: grids(c, 'image_grid_thw'), videoGrids: grids(c, 'video_grid_thw'), mergeSize: config.vision_config.spatial_merge_size };
+      const visual = {
+        imageGrids: grids(c, 'image_grid_thw'),
+        videoGrids: grids(c, 'video_grid_thw'),
+        mergeSize: config.vision_config.spatial_merge_size,
+      };
       const want = Array.from(c.tensors.get('input_ids')!.data as BigInt64Array, Number);
-      const prompt = renderChatTemplate(templates(model)['tokenizer_config.json'], c.meta.messages, { addGenerationPrompt: true });
+      const prompt = renderChatTemplate(templates(model)['tokenizer_config.json'], c.meta.messages, {
+        addGenerationPrompt: true,
+      });
 
       // Expanding the text first, as the processor does ...
       expect(tokenizer.encode(expandVisionPads(prompt, visual), { add_special_tokens: false })).toEqual(want);
       // ... or the ids after tokenizing one pad per block: the same ids.
       const ids = tokenizer.encode(prompt, { add_special_tokens: false });
-      expect(expandVisionPadIds(ids, { ...visual, imageTokenId: config.image_token_id, videoTokenId: config.video_token_id })).toEqual(want);
+      expect(
+        expandVisionPadIds(ids, {
+          ...visual,
+          imageTokenId: config.image_token_id,
+          videoTokenId: config.video_token_id,
+        }),
+      ).toEqual(want);
     });
   }
 });

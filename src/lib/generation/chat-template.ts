@@ -27,6 +27,10 @@ export interface RenderOptions {
  * The rendered prompt text, with one pad token per visual block (expand them with vision-tokens.ts).
  * @throws Error from the Jinja parser when the template is malformed.
  */
-export function renderChatTemplate(template: string, messages: readonly ChatMessage[], { addGenerationPrompt = false }: RenderOptions = {}): string {
+export function renderChatTemplate(
+  template: string,
+  messages: readonly ChatMessage[],
+  { addGenerationPrompt = false }: RenderOptions = {},
+): string {
   return new Template(template).render({ messages, add_generation_prompt: addGenerationPrompt });
 }

@@ -18,7 +18,16 @@ describe('ReWatch system prompt', () => {
 describe('formatTimestamp / formatDuration', () => {
   it('MM:SS below an hour, H:MM:SS from an hour on, fractions dropped', () => {
     expect([0, 5.9, 59, 60, 125, 599.99, 3599, 3600, 3723, 36000].map(formatTimestamp)).toEqual([
-      '00:00', '00:05', '00:59', '01:00', '02:05', '09:59', '59:59', '1:00:00', '1:02:03', '10:00:00',
+      '00:00',
+      '00:05',
+      '00:59',
+      '01:00',
+      '02:05',
+      '09:59',
+      '59:59',
+      '1:00:00',
+      '1:02:03',
+      '10:00:00',
     ]);
   });
 
@@ -41,10 +50,18 @@ describe('buildReWatchMessages', () => {
     const messages = buildReWatchMessages('  What happened from [05:00] to [05:10]? ', 612.4);
     expect(messages).toEqual([
       { role: 'system', content: REWATCH_SYSTEM_PROMPT },
-      { role: 'user', content: [{ type: 'video' }, { type: 'text', text: 'Video duration: 00:00-10:12\nQuestion: What happened from [05:00] to [05:10]?' }] },
+      {
+        role: 'user',
+        content: [
+          { type: 'video' },
+          { type: 'text', text: 'Video duration: 00:00-10:12\nQuestion: What happened from [05:00] to [05:10]?' },
+        ],
+      },
     ]);
     for (const model of referenceModels()) {
-      const template = JSON.parse(readFileSync(join(referenceModelDir(model), 'chat_template.json'), 'utf8')).chat_template;
+      const template = JSON.parse(
+        readFileSync(join(referenceModelDir(model), 'chat_template.json'), 'utf8'),
+      ).chat_template;
       expect(renderChatTemplate(template, messages, { addGenerationPrompt: true })).toBe(
         `<|im_start|>system\n${REWATCH_SYSTEM_PROMPT}<|im_end|>\n<|im_start|>user\n<|vision_start|><|video_pad|><|vision_end|>` +
           'Video duration: 00:00-10:12\nQuestion: What happened from [05:00] to [05:10]?<|im_end|>\n<|im_start|>assistant\n',

@@ -22,7 +22,8 @@ export const REWATCH_SYSTEM_PROMPT =
 const pad2 = (n: number): string => String(n).padStart(2, '0');
 
 function checkSeconds(seconds: number): void {
-  if (!Number.isFinite(seconds) || seconds < 0) throw new TypeError(`seconds must be a finite number >= 0, got ${seconds}`);
+  if (!Number.isFinite(seconds) || seconds < 0)
+    throw new TypeError(`seconds must be a finite number >= 0, got ${seconds}`);
 }
 
 /**

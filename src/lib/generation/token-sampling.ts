@@ -21,7 +21,11 @@ export function argmax(logits: ArrayLike<number>): number {
 const NEGLIGIBLE = 1e-12;
 
 /** @param random a uniform draw in [0, 1) (injectable for tests) */
-export function sampleToken(logits: ArrayLike<number>, options: SamplingOptions = {}, random: () => number = Math.random): number {
+export function sampleToken(
+  logits: ArrayLike<number>,
+  options: SamplingOptions = {},
+  random: () => number = Math.random,
+): number {
   const temperature = options.temperature ?? 0;
   if (!(temperature > 0)) return argmax(logits);
   const topP = options.topP ?? 1;

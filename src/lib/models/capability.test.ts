@@ -5,12 +5,26 @@ import { catalogEntry } from './model-catalog.ts';
 const GB = 1024 ** 3;
 const gpu = (over: Partial<NonNullable<GpuReport['adapter']>> = {}): GpuReport => ({
   adapter: {
-    vendor: 'nvidia', architecture: 'ampere', description: 'RTX 3080', isFallbackAdapter: false,
-    maxBufferSize: 4 * GB, maxStorageBufferBindingSize: 4 * GB, features: ['shader-f16'], ...over,
+    vendor: 'nvidia',
+    architecture: 'ampere',
+    description: 'RTX 3080',
+    isFallbackAdapter: false,
+    maxBufferSize: 4 * GB,
+    maxStorageBufferBindingSize: 4 * GB,
+    features: ['shader-f16'],
+    ...over,
   },
 });
 /** What headless Chromium reports here. */
-const swiftShader = gpu({ vendor: 'google', architecture: 'swiftshader', description: '', isFallbackAdapter: true, features: [], maxBufferSize: GB, maxStorageBufferBindingSize: GB });
+const swiftShader = gpu({
+  vendor: 'google',
+  architecture: 'swiftshader',
+  description: '',
+  isFallbackAdapter: true,
+  features: [],
+  maxBufferSize: GB,
+  maxStorageBufferBindingSize: GB,
+});
 const rewatch = catalogEntry('rewatch-r1-7b');
 const tiny = catalogEntry('qwen2.5-vl-tiny');
 
@@ -20,7 +34,12 @@ describe('capability', () => {
     expect(chooseDtype(rewatch.dtypes, [])).toBe('q4');
     expect(chooseDtype(['fp32', 'q4'], ['shader-f16'])).toBe('q4');
     expect(chooseDtype(['fp16', 'fp32'], [])).toBe('fp32');
-    expect([wasmDtype('q4f16'), wasmDtype('fp16'), wasmDtype('q4'), wasmDtype('fp32')]).toEqual(['q4', 'fp32', 'q4', 'fp32']);
+    expect([wasmDtype('q4f16'), wasmDtype('fp16'), wasmDtype('q4'), wasmDtype('fp32')]).toEqual([
+      'q4',
+      'fp32',
+      'q4',
+      'fp32',
+    ]);
   });
 
   it('says a discrete GPU may run the 7B but that its memory is unknown', () => {

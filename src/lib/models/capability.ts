@@ -6,7 +6,13 @@
  */
 import { isSoftwareAdapter, pickDevice, WASM_MEMORY_LIMIT, type AdapterFacts } from './device-policy.ts';
 import type { Device, DeviceChoice, ModelDtype } from '../protocol/inference-protocol.ts';
-import { DTYPE_FEATURES, memoryEstimate, formatBytes, type CatalogEntry, type MemoryEstimate } from './model-catalog.ts';
+import {
+  DTYPE_FEATURES,
+  memoryEstimate,
+  formatBytes,
+  type CatalogEntry,
+  type MemoryEstimate,
+} from './model-catalog.ts';
 
 /** What the browser told us; plain data so it can be probed anywhere and tested without a GPU. */
 export interface GpuReport {
@@ -66,12 +72,17 @@ export function wasmDtype(dtype: ModelDtype): ModelDtype {
 export function adapterFactsOf(report: GpuReport): AdapterFacts {
   const { adapter } = report;
   if (!adapter) return { adapter: null, unavailableReason: report.unavailableReason };
-  const name = [adapter.vendor, adapter.architecture, adapter.description].filter(Boolean).join(' ') || 'an unnamed adapter';
+  const name =
+    [adapter.vendor, adapter.architecture, adapter.description].filter(Boolean).join(' ') || 'an unnamed adapter';
   return { adapter: { software: isSoftwareAdapter(adapter), name } };
 }
 
 /** `choice`: the device the person asked for in the model panel ('auto' by default). */
-export function assessCapability(report: GpuReport, entry: CatalogEntry, choice: DeviceChoice = 'auto'): CapabilityVerdict {
+export function assessCapability(
+  report: GpuReport,
+  entry: CatalogEntry,
+  choice: DeviceChoice = 'auto',
+): CapabilityVerdict {
   const warnings: string[] = [];
   const blockers: string[] = [];
   const adapter = report.adapter;
@@ -81,22 +92,46 @@ export function assessCapability(report: GpuReport, entry: CatalogEntry, choice:
   const wasmFits = wasmMemory.total <= WASM_MEMORY_LIMIT;
   const pick = pickDevice(choice, adapterFactsOf(report), wasmFits);
   if ('error' in pick) {
-    return { verdict: 'unsupported', device: 'webgpu', deviceReason: pick.error, wasmFits, dtype: wasmType, memory: wasmMemory, warnings, blockers: [`${pick.error}.`] };
+    return {
+      verdict: 'unsupported',
+      device: 'webgpu',
+      deviceReason: pick.error,
+      wasmFits,
+      dtype: wasmType,
+      memory: wasmMemory,
+      warnings,
+      blockers: [`${pick.error}.`],
+    };
   }
 
   if (pick.device === 'wasm') {
-    warnings.push('On the CPU through WASM: typically 10-100x slower than a GPU, minutes per answer even for small models.');
+    warnings.push(
+      'On the CPU through WASM: typically 10-100x slower than a GPU, minutes per answer even for small models.',
+    );
     if (!wasmFits) {
-      blockers.push(`It needs about ${formatBytes(wasmMemory.total)}, more than the 4 GiB one WASM instance can address: choose WebGPU.`);
+      blockers.push(
+        `It needs about ${formatBytes(wasmMemory.total)}, more than the 4 GiB one WASM instance can address: choose WebGPU.`,
+      );
     }
-    return { verdict: blockers.length ? 'unsupported' : 'slow', device: 'wasm', deviceReason: pick.reason, wasmFits, dtype: wasmType, memory: wasmMemory, warnings, blockers };
+    return {
+      verdict: blockers.length ? 'unsupported' : 'slow',
+      device: 'wasm',
+      deviceReason: pick.reason,
+      wasmFits,
+      dtype: wasmType,
+      memory: wasmMemory,
+      warnings,
+      blockers,
+    };
   }
 
   const gpu = adapter!;
   const dtype = chooseDtype(entry.dtypes, gpu.features);
   const memory = memoryEstimate(entry, dtype);
   if (!gpu.features.includes('shader-f16') && entry.dtypes.includes('q4f16')) {
-    warnings.push('No shader-f16 on this GPU: using q4 (float32 activations), which needs more memory and runs slower than q4f16.');
+    warnings.push(
+      'No shader-f16 on this GPU: using q4 (float32 activations), which needs more memory and runs slower than q4f16.',
+    );
   }
   const bufferLimit = Math.min(gpu.maxBufferSize, gpu.maxStorageBufferBindingSize);
   if (memory.largestBuffer > bufferLimit) {
@@ -110,7 +145,9 @@ export function assessCapability(report: GpuReport, entry: CatalogEntry, choice:
   const ramBytes = report.deviceMemoryGB === undefined ? undefined : report.deviceMemoryGB * 1e9;
   // Chrome caps deviceMemory at 8, so only a report below the need proves too little RAM.
   if (ramBytes !== undefined && ramBytes < 8e9 && ramBytes < memory.total) {
-    warnings.push(`The browser reports ${report.deviceMemoryGB} GB of RAM, less than the ~${formatBytes(memory.total)} this model needs.`);
+    warnings.push(
+      `The browser reports ${report.deviceMemoryGB} GB of RAM, less than the ~${formatBytes(memory.total)} this model needs.`,
+    );
   }
   if (!software) {
     warnings.push(
@@ -118,6 +155,12 @@ export function assessCapability(report: GpuReport, entry: CatalogEntry, choice:
         `(${formatBytes(memory.weights)} weights, ${formatBytes(memory.kvCache)} KV cache for ${memory.contextTokens} tokens).`,
     );
   }
-  const verdict: Verdict = blockers.length ? 'unsupported' : software ? 'slow' : memory.total > 2e9 ? 'unknown-memory' : 'ready';
+  const verdict: Verdict = blockers.length
+    ? 'unsupported'
+    : software
+      ? 'slow'
+      : memory.total > 2e9
+        ? 'unknown-memory'
+        : 'ready';
   return { verdict, device: 'webgpu', deviceReason: pick.reason, wasmFits, dtype, memory, warnings, blockers };
 }

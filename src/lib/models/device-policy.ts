@@ -20,8 +20,18 @@ export type DevicePick = { device: Device; reason: string } | { error: string };
 export const WASM_MEMORY_LIMIT = 4 * 1024 ** 3;
 
 /** A software adapter is flagged as a fallback adapter, or named SwiftShader / llvmpipe / WARP. */
-export function isSoftwareAdapter(info: { isFallbackAdapter?: boolean; vendor?: string; architecture?: string; description?: string }): boolean {
-  return Boolean(info.isFallbackAdapter) || /swiftshader|llvmpipe|lavapipe|microsoft basic render|\bwarp\b/i.test(`${info.vendor} ${info.architecture} ${info.description}`);
+export function isSoftwareAdapter(info: {
+  isFallbackAdapter?: boolean;
+  vendor?: string;
+  architecture?: string;
+  description?: string;
+}): boolean {
+  return (
+    Boolean(info.isFallbackAdapter) ||
+    /swiftshader|llvmpipe|lavapipe|microsoft basic render|\bwarp\b/i.test(
+      `${info.vendor} ${info.architecture} ${info.description}`,
+    )
+  );
 }
 
 /** `wasmFits`: whether the model fits WASM's memory (true when unknown). */
@@ -40,7 +50,11 @@ export function pickDevice(requested: DeviceChoice, facts: AdapterFacts, wasmFit
   }
   if (!adapter) return { device: 'wasm', reason: `WASM (CPU): ${missing}.` };
   if (!adapter.software) return { device: 'webgpu', reason: `WebGPU on ${adapter.name}.` };
-  if (wasmFits) return { device: 'wasm', reason: `WASM (CPU): the only WebGPU adapter, ${adapter.name}, is a software renderer on the CPU, slower than WASM.` };
+  if (wasmFits)
+    return {
+      device: 'wasm',
+      reason: `WASM (CPU): the only WebGPU adapter, ${adapter.name}, is a software renderer on the CPU, slower than WASM.`,
+    };
   return {
     device: 'webgpu',
     reason: `WebGPU on ${adapter.name}, a software renderer on the CPU (very slow): the model does not fit WASM's 4 GiB memory.`,

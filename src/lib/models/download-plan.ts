@@ -78,7 +78,10 @@ function externalDataChunks(setting: unknown, fileName: string, sessionName: str
 export function planFiles(config: unknown, dtype: ModelDtype): PlannedFile[] {
   if (!config || typeof config !== 'object') throw new TypeError('config.json is not a JSON object');
   const jsConfig = (config as Record<string, unknown>)['transformers.js_config'];
-  const external = jsConfig && typeof jsConfig === 'object' ? (jsConfig as Record<string, unknown>).use_external_data_format : undefined;
+  const external =
+    jsConfig && typeof jsConfig === 'object'
+      ? (jsConfig as Record<string, unknown>).use_external_data_format
+      : undefined;
   const files = [...CONFIG_FILES];
   for (const session of GRAPHS) {
     const path = onnxPath(session, dtype);
@@ -98,7 +101,11 @@ export interface QuotaCheck {
 }
 
 /** Compares the bytes still to download with navigator.storage.estimate()'s free space. */
-export function checkQuota(estimate: { quota?: number; usage?: number }, needBytes: number, format: (n: number) => string): QuotaCheck {
+export function checkQuota(
+  estimate: { quota?: number; usage?: number },
+  needBytes: number,
+  format: (n: number) => string,
+): QuotaCheck {
   if (estimate.quota === undefined) return { ok: true };
   const free = Math.max(0, estimate.quota - (estimate.usage ?? 0));
   if (needBytes <= free) return { ok: true, free };

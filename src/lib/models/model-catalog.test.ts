@@ -3,7 +3,15 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { modelFixtureDir } from '../../../scripts/fixtures/models.ts';
 import { onnx } from '../../../models/converter/graph.ts';
-import { CATALOG, catalogEntry, formatBytes, largestWeightTensor, memoryEstimate, parameterCounts, weightBytes } from './model-catalog.ts';
+import {
+  CATALOG,
+  catalogEntry,
+  formatBytes,
+  largestWeightTensor,
+  memoryEstimate,
+  parameterCounts,
+  weightBytes,
+} from './model-catalog.ts';
 import { GRAPHS, onnxPath } from './model-layout.ts';
 
 const TINY_DIR = modelFixtureDir('qwen2_5_vl_tiny');

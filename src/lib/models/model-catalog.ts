@@ -56,7 +56,12 @@ export interface CatalogEntry {
 }
 
 /** GPU features a dtype needs: fp16 activations need shader-f16. */
-export const DTYPE_FEATURES: Record<ModelDtype, string[]> = { fp32: [], fp16: ['shader-f16'], q4: [], q4f16: ['shader-f16'] };
+export const DTYPE_FEATURES: Record<ModelDtype, string[]> = {
+  fp32: [],
+  fp16: ['shader-f16'],
+  q4: [],
+  q4f16: ['shader-f16'],
+};
 
 export const CATALOG: readonly CatalogEntry[] = manifest.models as CatalogEntry[];
 
@@ -86,7 +91,8 @@ export function parameterCounts({ text: t, vision: v }: CatalogEntry['architectu
   const merger = merged * merged + merged * v.outHiddenSize;
   const matmul = t.layers * textLayer + lmHead + v.depth * visionBlock + merger;
   const textOther = t.layers * (q + 2 * kv + 2 * t.hiddenSize) + t.hiddenSize;
-  const visionOther = v.depth * (3 * v.hiddenSize + v.hiddenSize + 2 * v.intermediateSize + v.hiddenSize + 2 * v.hiddenSize);
+  const visionOther =
+    v.depth * (3 * v.hiddenSize + v.hiddenSize + 2 * v.intermediateSize + v.hiddenSize + 2 * v.hiddenSize);
   const patchEmbed = v.hiddenSize * 3 * 2 * 14 * 14;
   const mergerOther = v.hiddenSize + merged + v.outHiddenSize;
   return { matmul, embedding: t.vocab * t.hiddenSize, other: textOther + visionOther + patchEmbed + mergerOther };

@@ -1,14 +1,28 @@
 import { describe, expect, it } from 'vitest';
-import { externalDataChunks, externalDataNames, layoutMarker, missingNames, onnxPath, requiredNames, tableRowsPerPart } from './model-layout.ts';
+import {
+  externalDataChunks,
+  externalDataNames,
+  layoutMarker,
+  missingNames,
+  onnxPath,
+  requiredNames,
+  tableRowsPerPart,
+} from './model-layout.ts';
 
 describe('model layout', () => {
   it('names graph files and their external weights as transformers.js does', () => {
     expect(onnxPath('decoder_model_merged', 'q4f16')).toBe('onnx/decoder_model_merged_q4f16.onnx');
     expect(onnxPath('vision_encoder', 'fp32')).toBe('onnx/vision_encoder.onnx');
     expect(externalDataNames('onnx/decoder_model_merged_q4.onnx', 3)).toEqual([
-      'decoder_model_merged_q4.onnx_data', 'decoder_model_merged_q4.onnx_data_1', 'decoder_model_merged_q4.onnx_data_2',
+      'decoder_model_merged_q4.onnx_data',
+      'decoder_model_merged_q4.onnx_data_1',
+      'decoder_model_merged_q4.onnx_data_2',
     ]);
-    const config = { 'transformers.js_config': { use_external_data_format: { 'decoder_model_merged_q4.onnx': 3, 'embed_tokens_q4.onnx': true } } };
+    const config = {
+      'transformers.js_config': {
+        use_external_data_format: { 'decoder_model_merged_q4.onnx': 3, 'embed_tokens_q4.onnx': true },
+      },
+    };
     expect(externalDataChunks(config, 'onnx/decoder_model_merged_q4.onnx')).toBe(3);
     expect(externalDataChunks(config, 'onnx/embed_tokens_q4.onnx')).toBe(1);
     expect(externalDataChunks(config, 'onnx/vision_encoder_q4.onnx')).toBe(0);

@@ -41,7 +41,8 @@ export function externalDataNames(onnxFile: string, chunks: number): string[] {
 /** How many external data files each ONNX file has: config.json `transformers.js_config.use_external_data_format`. */
 export function externalDataChunks(config: Record<string, unknown>, onnxFile: string): number {
   const js = config['transformers.js_config'];
-  const table = typeof js === 'object' && js !== null ? (js as Record<string, unknown>).use_external_data_format : undefined;
+  const table =
+    typeof js === 'object' && js !== null ? (js as Record<string, unknown>).use_external_data_format : undefined;
   if (typeof table !== 'object' || table === null) return 0;
   const value = (table as Record<string, unknown>)[onnxFile.split('/').pop()!];
   return typeof value === 'number' ? value : value === true ? 1 : 0;
@@ -87,7 +88,13 @@ export function requiredNames(graph: GraphName, layers: number): { inputs: strin
       const d = IO.decoder;
       const layerIndexes = Array.from({ length: layers }, (_, i) => i);
       return {
-        inputs: [d.embeds, d.attentionMask, d.positionIds, d.logitsToKeep, ...layerIndexes.flatMap((i) => [d.pastKey(i), d.pastValue(i)])],
+        inputs: [
+          d.embeds,
+          d.attentionMask,
+          d.positionIds,
+          d.logitsToKeep,
+          ...layerIndexes.flatMap((i) => [d.pastKey(i), d.pastValue(i)]),
+        ],
         outputs: [d.logits, ...layerIndexes.flatMap((i) => [d.presentKey(i), d.presentValue(i)])],
       };
     }
@@ -98,7 +105,12 @@ export function requiredNames(graph: GraphName, layers: number): { inputs: strin
  * The names a graph lacks, for a clear message. Old or foreign exports (e.g. a decoder that returns logits for
  * every prompt position, 7 GB on a 12k-token video prompt) cannot run in the loop.
  */
-export function missingNames(graph: GraphName, layers: number, inputNames: readonly string[], outputNames: readonly string[]): string[] {
+export function missingNames(
+  graph: GraphName,
+  layers: number,
+  inputNames: readonly string[],
+  outputNames: readonly string[],
+): string[] {
   const want = requiredNames(graph, layers);
   return [
     ...want.inputs.filter((n) => !inputNames.includes(n)).map((n) => `input ${n}`),

@@ -21,19 +21,29 @@ export function completeDtypes(paths: ReadonlySet<string>): ModelDtype[] {
  * `files` carry paths as the browser gives them (`<folder>/onnx/x.onnx` from webkitRelativePath); the
  * common top folder is stripped. Throws a TypeError saying what is wrong with the folder.
  */
-export function pickedFolder(files: readonly { path: string; file: Blob }[], gpuFeatures: readonly string[]): PickedFolder {
-  if (files.length === 0) throw new TypeError('The folder is empty: pick the folder `npm run convert` wrote (it holds config.json and onnx/).');
+export function pickedFolder(
+  files: readonly { path: string; file: Blob }[],
+  gpuFeatures: readonly string[],
+): PickedFolder {
+  if (files.length === 0)
+    throw new TypeError(
+      'The folder is empty: pick the folder `npm run convert` wrote (it holds config.json and onnx/).',
+    );
   const top = files[0].path.includes('/') ? files[0].path.slice(0, files[0].path.indexOf('/') + 1) : '';
   const inTop = top !== '' && files.every((f) => f.path.startsWith(top));
   const relative = files.map((f) => ({ path: inTop ? f.path.slice(top.length) : f.path, file: f.file }));
   const name = inTop ? top.slice(0, -1) : 'picked files';
   const paths = new Set(relative.map((f) => f.path));
   if (!paths.has('config.json')) {
-    throw new TypeError(`"${name}" has no config.json at its top: it is not a converted model folder. Pick the folder \`npm run convert -- --out <folder>\` wrote.`);
+    throw new TypeError(
+      `"${name}" has no config.json at its top: it is not a converted model folder. Pick the folder \`npm run convert -- --out <folder>\` wrote.`,
+    );
   }
   const dtypes = completeDtypes(paths);
   if (dtypes.length === 0) {
-    throw new TypeError(`"${name}" has no complete set of graphs (onnx/${GRAPHS.join(', onnx/')} with one dtype suffix).`);
+    throw new TypeError(
+      `"${name}" has no complete set of graphs (onnx/${GRAPHS.join(', onnx/')} with one dtype suffix).`,
+    );
   }
   return { name, source: { kind: 'files', name, files: relative }, dtype: chooseDtype(dtypes, gpuFeatures) };
 }

@@ -21,7 +21,16 @@ export interface SafetensorsHeader {
 }
 
 export const DTYPE_BYTES: Record<SafetensorsDtype, number> = {
-  F64: 8, F32: 4, F16: 2, BF16: 2, I64: 8, I32: 4, I16: 2, I8: 1, U8: 1, BOOL: 1,
+  F64: 8,
+  F32: 4,
+  F16: 2,
+  BF16: 2,
+  I64: 8,
+  I32: 4,
+  I16: 2,
+  I8: 1,
+  U8: 1,
+  BOOL: 1,
 };
 
 /** Raised for any malformed or truncated safetensors input; the message names the file and the problem. */
@@ -34,7 +43,8 @@ export function headerLength(first8: Uint8Array, source = 'safetensors'): number
   if (first8.byteLength < 8) throw new SafetensorsError(`${source}: file is shorter than the 8-byte header length`);
   const n = new DataView(first8.buffer, first8.byteOffset, 8).getBigUint64(0, true);
   // A real header is a few MB at most; anything larger means this is not a safetensors file.
-  if (n === 0n || n > 100_000_000n) throw new SafetensorsError(`${source}: implausible header length ${n}; not a safetensors file`);
+  if (n === 0n || n > 100_000_000n)
+    throw new SafetensorsError(`${source}: implausible header length ${n}; not a safetensors file`);
   return Number(n);
 }
 
@@ -42,7 +52,12 @@ export function headerLength(first8: Uint8Array, source = 'safetensors'): number
  * Parses the JSON header. `fileSize`, when known, is checked against every tensor's byte range so that a
  * truncated file is reported up front instead of failing midway through a conversion.
  */
-export function parseHeader(headerBytes: Uint8Array, headerLen: number, fileSize?: number, source = 'safetensors'): SafetensorsHeader {
+export function parseHeader(
+  headerBytes: Uint8Array,
+  headerLen: number,
+  fileSize?: number,
+  source = 'safetensors',
+): SafetensorsHeader {
   let json: Record<string, unknown>;
   try {
     json = JSON.parse(new TextDecoder().decode(headerBytes));
@@ -61,15 +76,20 @@ export function parseHeader(headerBytes: Uint8Array, headerLen: number, fileSize
     if (!v || typeof v.dtype !== 'string' || !Array.isArray(v.shape) || !Array.isArray(v.data_offsets)) {
       throw new SafetensorsError(`${source}: malformed header entry for tensor "${name}"`);
     }
-    if (!(v.dtype in DTYPE_BYTES)) throw new SafetensorsError(`${source}: tensor "${name}" has unsupported dtype ${v.dtype}`);
+    if (!(v.dtype in DTYPE_BYTES))
+      throw new SafetensorsError(`${source}: tensor "${name}" has unsupported dtype ${v.dtype}`);
     const dtype = v.dtype as SafetensorsDtype;
     const [begin, end] = v.data_offsets;
     const expected = v.shape.reduce((a, b) => a * b, 1) * DTYPE_BYTES[dtype];
     if (end - begin !== expected) {
-      throw new SafetensorsError(`${source}: tensor "${name}" spans ${end - begin} bytes but shape ${JSON.stringify(v.shape)} ${dtype} needs ${expected}`);
+      throw new SafetensorsError(
+        `${source}: tensor "${name}" spans ${end - begin} bytes but shape ${JSON.stringify(v.shape)} ${dtype} needs ${expected}`,
+      );
     }
     if (fileSize !== undefined && dataStart + end > fileSize) {
-      throw new SafetensorsError(`${source}: truncated: tensor "${name}" ends at byte ${dataStart + end} but the file has ${fileSize} bytes`);
+      throw new SafetensorsError(
+        `${source}: truncated: tensor "${name}" ends at byte ${dataStart + end} but the file has ${fileSize} bytes`,
+      );
     }
     tensors.set(name, { dtype, shape: v.shape, dataOffsets: [begin, end] });
   }
@@ -113,11 +133,16 @@ function aligned(bytes: Uint8Array): ArrayBuffer {
 /** Decodes one tensor's raw bytes to float32, whatever its float dtype. */
 export function toFloat32(dtype: SafetensorsDtype, bytes: Uint8Array): Float32Array {
   switch (dtype) {
-    case 'F32': return new Float32Array(aligned(bytes));
-    case 'BF16': return bf16ToF32(new Uint16Array(aligned(bytes)));
-    case 'F16': return f16ToF32(new Uint16Array(aligned(bytes)));
-    case 'F64': return Float32Array.from(new Float64Array(aligned(bytes)));
-    default: throw new SafetensorsError(`expected a float tensor, got ${dtype}`);
+    case 'F32':
+      return new Float32Array(aligned(bytes));
+    case 'BF16':
+      return bf16ToF32(new Uint16Array(aligned(bytes)));
+    case 'F16':
+      return f16ToF32(new Uint16Array(aligned(bytes)));
+    case 'F64':
+      return Float32Array.from(new Float64Array(aligned(bytes)));
+    default:
+      throw new SafetensorsError(`expected a float tensor, got ${dtype}`);
   }
 }
 
@@ -137,12 +162,24 @@ export function readAll(bytes: Uint8Array, source = 'safetensors'): Map<string, 
     const raw = bytes.subarray(header.dataStart + info.dataOffsets[0], header.dataStart + info.dataOffsets[1]);
     const shape = info.shape;
     switch (info.dtype) {
-      case 'I64': out.set(name, { dtype: 'I64', shape, data: new BigInt64Array(aligned(raw)) }); break;
-      case 'I32': out.set(name, { dtype: 'I32', shape, data: new Int32Array(aligned(raw)) }); break;
-      case 'I16': out.set(name, { dtype: 'I16', shape, data: new Int16Array(aligned(raw)) }); break;
-      case 'I8': out.set(name, { dtype: 'I8', shape, data: new Int8Array(aligned(raw)) }); break;
-      case 'U8': case 'BOOL': out.set(name, { dtype: info.dtype, shape, data: raw.slice() }); break;
-      default: out.set(name, { dtype: info.dtype, shape, data: toFloat32(info.dtype, raw) });
+      case 'I64':
+        out.set(name, { dtype: 'I64', shape, data: new BigInt64Array(aligned(raw)) });
+        break;
+      case 'I32':
+        out.set(name, { dtype: 'I32', shape, data: new Int32Array(aligned(raw)) });
+        break;
+      case 'I16':
+        out.set(name, { dtype: 'I16', shape, data: new Int16Array(aligned(raw)) });
+        break;
+      case 'I8':
+        out.set(name, { dtype: 'I8', shape, data: new Int8Array(aligned(raw)) });
+        break;
+      case 'U8':
+      case 'BOOL':
+        out.set(name, { dtype: info.dtype, shape, data: raw.slice() });
+        break;
+      default:
+        out.set(name, { dtype: info.dtype, shape, data: toFloat32(info.dtype, raw) });
     }
   }
   return out;

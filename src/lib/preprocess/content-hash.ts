@@ -8,7 +8,10 @@ export function contentHash(chunks: readonly Uint8Array[]): string {
   let b = 0x9e3779b9;
   for (const bytes of chunks) {
     const words = Math.floor(bytes.byteLength / 4);
-    const aligned = bytes.byteOffset % 4 === 0 ? new Uint32Array(bytes.buffer, bytes.byteOffset, words) : new Uint32Array(bytes.slice(0, words * 4).buffer);
+    const aligned =
+      bytes.byteOffset % 4 === 0
+        ? new Uint32Array(bytes.buffer, bytes.byteOffset, words)
+        : new Uint32Array(bytes.slice(0, words * 4).buffer);
     for (let i = 0; i < words; i++) {
       const w = aligned[i];
       a = Math.imul(a ^ w, 0x01000193);

@@ -7,7 +7,10 @@ describe('resizeRgb against the processor resize of every case', () => {
     it(`${model}/${name}: bit-exact`, () => {
       const c = loadReferenceCase(model, name);
       let checked = 0;
-      for (const [rawKey, resizedKey] of [['frames', 'resized_frames'], ['image', 'resized_image']]) {
+      for (const [rawKey, resizedKey] of [
+        ['frames', 'resized_frames'],
+        ['image', 'resized_image'],
+      ]) {
         const raw = c.tensors.get(rawKey);
         const want = c.tensors.get(resizedKey);
         if (!raw || !want) continue;
@@ -26,7 +29,9 @@ describe('resizeRgb against the processor resize of every case', () => {
             maxDiff = Math.max(maxDiff, d);
           }
         }
-        console.log(`${model}/${name} ${rawKey} ${srcH}x${srcW} -> ${dstH}x${dstW}: ${differing} differing values, max diff ${maxDiff}`);
+        console.log(
+          `${model}/${name} ${rawKey} ${srcH}x${srcW} -> ${dstH}x${dstW}: ${differing} differing values, max diff ${maxDiff}`,
+        );
         expect({ differing, maxDiff }).toEqual({ differing: 0, maxDiff: 0 });
         // The reference's resized frames are a fixed point: the same-size resize is an identity.
         const once = (want.data as Uint8Array).subarray(0, dstH * dstW * 3);
@@ -41,7 +46,11 @@ describe('resizeRgb against the processor resize of every case', () => {
 describe('resizeRgb', () => {
   it('keeps a flat colour flat when growing and shrinking each axis', () => {
     const src = new Uint8Array(7 * 5 * 3).map((_, i) => [200, 17, 0][i % 3]);
-    for (const [w, h] of [[3, 11], [14, 2], [7, 5]]) {
+    for (const [w, h] of [
+      [3, 11],
+      [14, 2],
+      [7, 5],
+    ]) {
       const out = resizeRgb(src, 7, 5, w, h);
       expect(out.length).toBe(w * h * 3);
       expect(out.every((v, i) => v === [200, 17, 0][i % 3])).toBe(true);

@@ -70,7 +70,17 @@ function axisTaps(inSize: number, outSize: number): AxisTaps {
  * One separable pass over `lines` lines of RGB pixels. `*Step` is the byte distance between neighbouring
  * pixels along the resized axis and `*Line` between lines, so one routine serves both directions.
  */
-function pass(src: Uint8Array, dst: Uint8Array, taps: AxisTaps, lines: number, outSize: number, srcStep: number, srcLine: number, dstStep: number, dstLine: number): void {
+function pass(
+  src: Uint8Array,
+  dst: Uint8Array,
+  taps: AxisTaps,
+  lines: number,
+  outSize: number,
+  srcStep: number,
+  srcLine: number,
+  dstStep: number,
+  dstLine: number,
+): void {
   const { first, count, weights, maxTaps, precision } = taps;
   const half = precision > 0 ? 1 << (precision - 1) : 0;
   for (let l = 0; l < lines; l++) {
@@ -107,10 +117,16 @@ function clamp8(v: number): number {
  * @throws TypeError when a size is not a positive integer or `src` has the wrong length.
  */
 export function resizeRgb(src: Uint8Array, srcW: number, srcH: number, dstW: number, dstH: number): Uint8Array {
-  for (const [name, v] of [['srcW', srcW], ['srcH', srcH], ['dstW', dstW], ['dstH', dstH]] as const) {
+  for (const [name, v] of [
+    ['srcW', srcW],
+    ['srcH', srcH],
+    ['dstW', dstW],
+    ['dstH', dstH],
+  ] as const) {
     if (!Number.isInteger(v) || v <= 0) throw new TypeError(`${name} must be a positive integer, got ${v}`);
   }
-  if (src.length !== srcW * srcH * 3) throw new TypeError(`src has ${src.length} bytes, expected ${srcW}x${srcH}x3 = ${srcW * srcH * 3}`);
+  if (src.length !== srcW * srcH * 3)
+    throw new TypeError(`src has ${src.length} bytes, expected ${srcW}x${srcH}x3 = ${srcW * srcH * 3}`);
   let cur = src;
   if (dstW !== srcW) {
     const next = new Uint8Array(srcH * dstW * 3);

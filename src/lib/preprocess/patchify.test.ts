@@ -1,13 +1,24 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { allReferenceCases, loadReferenceCase, referenceModelDir, type ReferenceCase } from '../../../tests/support/reference.ts';
+import {
+  allReferenceCases,
+  loadReferenceCase,
+  referenceModelDir,
+  type ReferenceCase,
+} from '../../../tests/support/reference.ts';
 import { resizeRgb } from './image-resize.ts';
 import { patchify, QWEN2_5_VL_PATCHIFY, type PatchifyOptions } from './patchify.ts';
 
 function optionsOf(model: string): PatchifyOptions {
   const p = JSON.parse(readFileSync(join(referenceModelDir(model), 'preprocessor_config.json'), 'utf8'));
-  return { temporalPatchSize: p.temporal_patch_size, patchSize: p.patch_size, mergeSize: p.merge_size, mean: p.image_mean, std: p.image_std };
+  return {
+    temporalPatchSize: p.temporal_patch_size,
+    patchSize: p.patch_size,
+    mergeSize: p.merge_size,
+    mean: p.image_mean,
+    std: p.image_std,
+  };
 }
 
 /** Splits a [T,H,W,3] (or [H,W,3]) uint8 tensor into frames. */
@@ -50,9 +61,16 @@ describe('patchify against pixel_values(_videos) of every case', () => {
 
         // From the raw frames through our resize: the issue allows 2e-2, but the resize is bit-exact, so hold it to 0.
         const raw = framesOf(c, kind.raw);
-        const fromRaw = patchify(raw.frames.map((f) => resizeRgb(f, raw.width, raw.height, resized.width, resized.height)), resized.width, resized.height, options);
+        const fromRaw = patchify(
+          raw.frames.map((f) => resizeRgb(f, raw.width, raw.height, resized.width, resized.height)),
+          resized.width,
+          resized.height,
+          options,
+        );
         const diff = maxAbsDiff(fromRaw.pixelValues, want);
-        console.log(`${model}/${name} ${kind.pixels}: from resized frames max diff 0, from raw frames max diff ${diff}`);
+        console.log(
+          `${model}/${name} ${kind.pixels}: from resized frames max diff 0, from raw frames max diff ${diff}`,
+        );
         expect(diff).toBe(0);
         checked++;
       }

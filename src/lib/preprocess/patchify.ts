@@ -56,14 +56,22 @@ function channelTables(mean: readonly number[], std: readonly number[]): Float32
  * @throws TypeError on an empty frame list, a size that is not a multiple of patchSize*mergeSize, or a frame
  * of the wrong length.
  */
-export function patchify(frames: readonly Uint8Array[], width: number, height: number, options: PatchifyOptions = QWEN2_5_VL_PATCHIFY): Patches {
+export function patchify(
+  frames: readonly Uint8Array[],
+  width: number,
+  height: number,
+  options: PatchifyOptions = QWEN2_5_VL_PATCHIFY,
+): Patches {
   const { temporalPatchSize: tp, patchSize: ps, mergeSize: ms, mean, std } = options;
   if (frames.length === 0) throw new TypeError('frames must not be empty');
   const unit = ps * ms;
-  if (!Number.isInteger(width) || width <= 0 || width % unit !== 0) throw new TypeError(`width must be a positive multiple of ${unit}, got ${width}`);
-  if (!Number.isInteger(height) || height <= 0 || height % unit !== 0) throw new TypeError(`height must be a positive multiple of ${unit}, got ${height}`);
+  if (!Number.isInteger(width) || width <= 0 || width % unit !== 0)
+    throw new TypeError(`width must be a positive multiple of ${unit}, got ${width}`);
+  if (!Number.isInteger(height) || height <= 0 || height % unit !== 0)
+    throw new TypeError(`height must be a positive multiple of ${unit}, got ${height}`);
   frames.forEach((f, i) => {
-    if (f.length !== width * height * 3) throw new TypeError(`frames[${i}] has ${f.length} bytes, expected ${width}x${height}x3`);
+    if (f.length !== width * height * 3)
+      throw new TypeError(`frames[${i}] has ${f.length} bytes, expected ${width}x${height}x3`);
   });
 
   const gt = Math.ceil(frames.length / tp);

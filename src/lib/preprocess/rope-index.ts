@@ -64,7 +64,17 @@ function indexFrom(ids: ArrayLike<number>, value: number, from: number): number 
  * @throws RangeError when the grids do not match the placeholders of the prompt.
  */
 export function ropeIndex(inputIds: ArrayLike<number>, options: RopeIndexOptions): RopeIndex {
-  const { imageGrids, videoGrids, secondPerGridTs, tokensPerSecond, spatialMergeSize: merge, imageTokenId, videoTokenId, visionStartTokenId, startPosition = 0 } = options;
+  const {
+    imageGrids,
+    videoGrids,
+    secondPerGridTs,
+    tokensPerSecond,
+    spatialMergeSize: merge,
+    imageTokenId,
+    videoTokenId,
+    visionStartTokenId,
+    startPosition = 0,
+  } = options;
   const n = inputIds.length;
   const rows: [Int32Array, Int32Array, Int32Array] = [new Int32Array(n), new Int32Array(n), new Int32Array(n)];
 
@@ -77,7 +87,9 @@ export function ropeIndex(inputIds: ArrayLike<number>, options: RopeIndexOptions
     else if (inputIds[i + 1] === videoTokenId) remainVideos++;
   }
   if (remainImages !== imageGrids.length || remainVideos !== videoGrids.length) {
-    throw new RangeError(`the prompt has ${remainImages} image and ${remainVideos} video block(s), but ${imageGrids.length} image and ${videoGrids.length} video grid(s) were given`);
+    throw new RangeError(
+      `the prompt has ${remainImages} image and ${remainVideos} video block(s), but ${imageGrids.length} image and ${videoGrids.length} video grid(s) were given`,
+    );
   }
 
   let next = startPosition; // position of the next text token: previous max + 1
@@ -120,7 +132,8 @@ export function ropeIndex(inputIds: ArrayLike<number>, options: RopeIndexOptions
         }
       }
     }
-    if (i > n) throw new RangeError(`the visual block at token ${ed} needs ${gt * gh * gw} pads but the prompt ends first`);
+    if (i > n)
+      throw new RangeError(`the visual block at token ${ed} needs ${gt * gh * gw} pads but the prompt ends first`);
     next = max + 1;
     st = i;
   }

@@ -1,8 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import { allReferenceCases, loadReferenceCase, loadSampling, referenceModels , type SmartResizeRow } from '../../../tests/support/reference.ts';
+import {
+  allReferenceCases,
+  loadReferenceCase,
+  loadSampling,
+  referenceModels,
+  type SmartResizeRow,
+} from '../../../tests/support/reference.ts';
 import { roundHalfEven, smartResize, type SmartResizeRule } from './smart-resize.ts';
 
-const RULES = { qwen_vl_utils: 'qwen-vl-utils', transformers: 'transformers' } as const satisfies Record<string, SmartResizeRule>;
+const RULES = { qwen_vl_utils: 'qwen-vl-utils', transformers: 'transformers' } as const satisfies Record<
+  string,
+  SmartResizeRule
+>;
 
 describe('smartResize against sampling.json', () => {
   for (const model of referenceModels()) {
@@ -21,13 +30,17 @@ describe('smartResize against sampling.json', () => {
           const got = smartResize(row.height, row.width, { ...options, rule });
           expect(got, `${label} (${rule})`).toEqual({ height: want.resized_height, width: want.resized_width });
           // grid_h/grid_w count 14-px patches (factor = patch 14 x merge 2).
-          expect([(2 * got.height) / row.factor, (2 * got.width) / row.factor], label).toEqual([want.grid_h, want.grid_w]);
+          expect([(2 * got.height) / row.factor, (2 * got.width) / row.factor], label).toEqual([
+            want.grid_h,
+            want.grid_w,
+          ]);
         }
         if (row.qwen_vl_utils.error) continue;
         // The flags mark where a port is likely to diverge; make sure each is really exercised.
         const got = smartResize(row.height, row.width, options);
         for (const flag of row.flags as string[]) {
-          if (flag.includes('exceeds max_pixels')) expect(got.height * got.width, label).toBeGreaterThan(row.max_pixels);
+          if (flag.includes('exceeds max_pixels'))
+            expect(got.height * got.width, label).toBeGreaterThan(row.max_pixels);
           else if (flag.startsWith('round_half')) {
             const halves = [row.height / row.factor, row.width / row.factor].filter((x) => x - Math.floor(x) === 0.5);
             expect(halves.length, label).toBeGreaterThan(0);
@@ -46,13 +59,19 @@ describe('smartResize against the reference cases', () => {
     it(`${model}/${name}: raw size -> resized size`, () => {
       const c = loadReferenceCase(model, name);
       const { min_pixels: minPixels, max_pixels: maxPixels } = c.meta.processor_settings;
-      for (const [raw, resized] of [['frames', 'resized_frames'], ['image', 'resized_image']]) {
+      for (const [raw, resized] of [
+        ['frames', 'resized_frames'],
+        ['image', 'resized_image'],
+      ]) {
         const a = c.tensors.get(raw);
         const b = c.tensors.get(resized);
         if (!a || !b) continue;
         const [h, w] = a.shape.slice(-3, -1);
         // The processor (transformers rule) produced these.
-        expect(smartResize(h, w, { minPixels, maxPixels, rule: 'transformers' })).toEqual({ height: b.shape.at(-3), width: b.shape.at(-2) });
+        expect(smartResize(h, w, { minPixels, maxPixels, rule: 'transformers' })).toEqual({
+          height: b.shape.at(-3),
+          width: b.shape.at(-2),
+        });
       }
     });
   }

@@ -64,10 +64,12 @@ export function smartResize(height: number, width: number, options: SmartResizeO
   positiveInteger('minPixels', minPixels);
   positiveInteger('maxPixels', maxPixels);
   if (minPixels > maxPixels) throw new TypeError(`minPixels (${minPixels}) must not exceed maxPixels (${maxPixels})`);
-  if (rule !== 'qwen-vl-utils' && rule !== 'transformers') throw new TypeError(`rule must be 'qwen-vl-utils' or 'transformers', got ${String(rule)}`);
+  if (rule !== 'qwen-vl-utils' && rule !== 'transformers')
+    throw new TypeError(`rule must be 'qwen-vl-utils' or 'transformers', got ${String(rule)}`);
 
   const ratio = Math.max(height, width) / Math.min(height, width);
-  if (ratio > MAX_ASPECT_RATIO) throw new RangeError(`absolute aspect ratio must be smaller than ${MAX_ASPECT_RATIO}, got ${ratio}`);
+  if (ratio > MAX_ASPECT_RATIO)
+    throw new RangeError(`absolute aspect ratio must be smaller than ${MAX_ASPECT_RATIO}, got ${ratio}`);
 
   const floorTo = rule === 'qwen-vl-utils' ? factor : 0;
   let h = Math.max(floorTo, roundHalfEven(height / factor) * factor);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { loadSampling, referenceModels , type FrameSamplingRow } from '../../../tests/support/reference.ts';
+import { loadSampling, referenceModels, type FrameSamplingRow } from '../../../tests/support/reference.ts';
 import { linspaceIndices, planFrames } from './video-sampling.ts';
 
 describe('planFrames against sampling.json (qwen-vl-utils)', () => {
@@ -10,7 +10,13 @@ describe('planFrames against sampling.json (qwen-vl-utils)', () => {
         const label = `${row.note} max ${row.max_frames}`;
         const want = row.qwen_vl_utils;
         const duration = row.total_frames / row.video_fps;
-        const common = { duration, videoFps: row.video_fps, fps: row.fps, maxFrames: row.max_frames, minFrames: row.min_frames };
+        const common = {
+          duration,
+          videoFps: row.video_fps,
+          fps: row.fps,
+          maxFrames: row.max_frames,
+          minFrames: row.min_frames,
+        };
         const plan = planFrames({ ...common, totalFrames: row.total_frames });
         expect(plan.count, label).toBe(want.nframes);
         expect(plan.count / 2, label).toBe(want.grid_t);

@@ -58,20 +58,29 @@ export function secondPerGridT(sampleFps: number, temporalPatchSize = FRAME_FACT
 }
 
 function requirePositive(name: string, value: number): void {
-  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) throw new TypeError(`${name} must be a positive finite number, got ${value}`);
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0)
+    throw new TypeError(`${name} must be a positive finite number, got ${value}`);
 }
 
 function requireInteger(name: string, value: number, min: number, max = Number.MAX_SAFE_INTEGER): void {
-  if (!Number.isInteger(value) || value < min || value > max) throw new TypeError(`${name} must be an integer in [${min}, ${max}], got ${value}`);
+  if (!Number.isInteger(value) || value < min || value > max)
+    throw new TypeError(`${name} must be an integer in [${min}, ${max}], got ${value}`);
 }
 
 /** qwen-vl-utils `smart_nframes` for the fps mode: how many frames to take, an even number. */
-export function frameCount(totalFrames: number, videoFps: number, fps: number, minFrames: number, maxFrames: number): number {
+export function frameCount(
+  totalFrames: number,
+  videoFps: number,
+  fps: number,
+  minFrames: number,
+  maxFrames: number,
+): number {
   const lower = Math.ceil(minFrames / FRAME_FACTOR) * FRAME_FACTOR;
   const upper = Math.floor(maxFrames / FRAME_FACTOR) * FRAME_FACTOR;
   const wanted = (totalFrames / videoFps) * fps; // Python's operation order: total / video_fps * fps
   const n = Math.floor(Math.min(Math.max(wanted, lower), upper, totalFrames) / FRAME_FACTOR) * FRAME_FACTOR;
-  if (n < FRAME_FACTOR) throw new RangeError(`the video has ${totalFrames} frame(s); at least ${FRAME_FACTOR} are needed`);
+  if (n < FRAME_FACTOR)
+    throw new RangeError(`the video has ${totalFrames} frame(s); at least ${FRAME_FACTOR} are needed`);
   return n;
 }
 
@@ -87,7 +96,7 @@ function fmaF32(a: number, b: number, c: number): number {
   const other = r + 2 * (s - r);
   if (Math.fround(other) !== other) return r;
   // s is a midpoint: the exact value lies on err's side of it.
-  return (err > 0) === (other > r) ? other : r;
+  return err > 0 === other > r ? other : r;
 }
 
 /**

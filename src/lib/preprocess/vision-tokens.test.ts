@@ -1,8 +1,22 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { allReferenceCases, loadReferenceCase, loadSampling, referenceModelDir, referenceModels, type ReferenceCase } from '../../../tests/support/reference.ts';
-import { expandVisionPadIds, expandVisionPads, IMAGE_PAD, VIDEO_PAD, visionTokenCount, type Grid } from './vision-tokens.ts';
+import {
+  allReferenceCases,
+  loadReferenceCase,
+  loadSampling,
+  referenceModelDir,
+  referenceModels,
+  type ReferenceCase,
+} from '../../../tests/support/reference.ts';
+import {
+  expandVisionPadIds,
+  expandVisionPads,
+  IMAGE_PAD,
+  VIDEO_PAD,
+  visionTokenCount,
+  type Grid,
+} from './vision-tokens.ts';
 
 function grids(c: ReferenceCase, key: string): Grid[] {
   const t = c.tensors.get(key);
@@ -26,12 +40,17 @@ describe('vision tokens of every case', () => {
       const mergeSize = config.vision_config.spatial_merge_size;
       const ids = Array.from(c.tensors.get('input_ids')!.data as BigInt64Array, Number);
 
-      const counts = typeof c.meta.num_vision_tokens === 'number' ? { [c.meta.kind]: c.meta.num_vision_tokens } : c.meta.num_vision_tokens;
+      const counts =
+        typeof c.meta.num_vision_tokens === 'number'
+          ? { [c.meta.kind]: c.meta.num_vision_tokens }
+          : c.meta.num_vision_tokens;
       if (imageGrids.length) expect(visionTokenCount(imageGrids[0], mergeSize)).toBe(counts.image);
       if (videoGrids.length) expect(visionTokenCount(videoGrids[0], mergeSize)).toBe(counts.video);
 
       // Collapse the expanded ids to one pad per block (what the tokenizer yields from the template) and expand back.
-      const collapsed = ids.filter((id, i) => !((id === tokenIds.imageTokenId || id === tokenIds.videoTokenId) && ids[i - 1] === id));
+      const collapsed = ids.filter(
+        (id, i) => !((id === tokenIds.imageTokenId || id === tokenIds.videoTokenId) && ids[i - 1] === id),
+      );
       expect(expandVisionPadIds(collapsed, { imageGrids, videoGrids, mergeSize, ...tokenIds })).toEqual(ids);
 
       const text = expandVisionPads(c.meta.prompt_text, { imageGrids, videoGrids, mergeSize });
@@ -56,9 +75,23 @@ describe('tokens per temporal step of every smart_resize row', () => {
 describe('vision token expansion', () => {
   it('matches blocks to grids by order of appearance, images and videos separately', () => {
     const text = `a${VIDEO_PAD}b${IMAGE_PAD}c${VIDEO_PAD}d`;
-    const out = expandVisionPads(text, { imageGrids: [[1, 2, 2]], videoGrids: [[2, 2, 2], [1, 4, 4]] });
+    const out = expandVisionPads(text, {
+      imageGrids: [[1, 2, 2]],
+      videoGrids: [
+        [2, 2, 2],
+        [1, 4, 4],
+      ],
+    });
     expect(out).toBe(`a${VIDEO_PAD.repeat(2)}b${IMAGE_PAD}c${VIDEO_PAD.repeat(4)}d`);
-    const ids = expandVisionPadIds([0, 9, 1, 8, 2, 9], { imageGrids: [[1, 2, 2]], videoGrids: [[2, 2, 2], [1, 4, 4]], imageTokenId: 8, videoTokenId: 9 });
+    const ids = expandVisionPadIds([0, 9, 1, 8, 2, 9], {
+      imageGrids: [[1, 2, 2]],
+      videoGrids: [
+        [2, 2, 2],
+        [1, 4, 4],
+      ],
+      imageTokenId: 8,
+      videoTokenId: 9,
+    });
     expect(ids).toEqual([0, 9, 9, 1, 8, 2, 9, 9, 9, 9]);
   });
 

@@ -16,7 +16,10 @@ export const VIDEO_PAD = '<|video_pad|>';
 export function visionTokenCount(grid: Grid, mergeSize = 2): number {
   const [t, h, w] = grid;
   const n = (t * h * w) / (mergeSize * mergeSize);
-  if (!Number.isInteger(n) || n <= 0) throw new TypeError(`grid [${grid.join(', ')}] is not a positive whole number of ${mergeSize}x${mergeSize} merge groups`);
+  if (!Number.isInteger(n) || n <= 0)
+    throw new TypeError(
+      `grid [${grid.join(', ')}] is not a positive whole number of ${mergeSize}x${mergeSize} merge groups`,
+    );
   return n;
 }
 
@@ -31,16 +34,25 @@ export interface VisionGrids {
 }
 
 function checkCount(kind: string, found: number, grids: readonly Grid[]): void {
-  if (found !== grids.length) throw new RangeError(`the prompt has ${found} ${kind} placeholder(s) but ${grids.length} ${kind} grid(s) were given`);
+  if (found !== grids.length)
+    throw new RangeError(
+      `the prompt has ${found} ${kind} placeholder(s) but ${grids.length} ${kind} grid(s) were given`,
+    );
 }
 
 /**
  * Expands each `<|image_pad|>` / `<|video_pad|>` of a rendered prompt into one copy per visual token.
  * @throws RangeError when the number of placeholders and grids differ.
  */
-export function expandVisionPads(text: string, { imageGrids = [], videoGrids = [], mergeSize = 2 }: VisionGrids): string {
+export function expandVisionPads(
+  text: string,
+  { imageGrids = [], videoGrids = [], mergeSize = 2 }: VisionGrids,
+): string {
   let out = text;
-  for (const [pad, grids, kind] of [[IMAGE_PAD, imageGrids, 'image'], [VIDEO_PAD, videoGrids, 'video']] as const) {
+  for (const [pad, grids, kind] of [
+    [IMAGE_PAD, imageGrids, 'image'],
+    [VIDEO_PAD, videoGrids, 'video'],
+  ] as const) {
     const parts = out.split(pad);
     checkCount(kind, parts.length - 1, grids);
     out = parts.reduce((acc, part, i) => acc + pad.repeat(visionTokenCount(grids[i - 1], mergeSize)) + part);
@@ -61,7 +73,10 @@ export interface PadTokenIds {
  * thousands of pads (192 frames at ReWatch's size are 12,288).
  * @throws RangeError when the number of placeholders and grids differ.
  */
-export function expandVisionPadIds(ids: ArrayLike<number>, { imageGrids = [], videoGrids = [], mergeSize = 2, imageTokenId, videoTokenId }: VisionGrids & PadTokenIds): number[] {
+export function expandVisionPadIds(
+  ids: ArrayLike<number>,
+  { imageGrids = [], videoGrids = [], mergeSize = 2, imageTokenId, videoTokenId }: VisionGrids & PadTokenIds,
+): number[] {
   let images = 0;
   let videos = 0;
   for (let i = 0; i < ids.length; i++) {

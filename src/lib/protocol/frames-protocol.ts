@@ -78,14 +78,19 @@ export interface ExtractProgress {
 }
 
 /** Error kinds the UI can switch on to show a specific message. */
-export type FramesErrorKind = 'not-a-video' | 'no-video-track' | 'unsupported-codec' | 'truncated' | 'empty' | 'cancelled' | 'decode-failed';
+export type FramesErrorKind =
+  'not-a-video' | 'no-video-track' | 'unsupported-codec' | 'truncated' | 'empty' | 'cancelled' | 'decode-failed';
 
 /** What every FramesApi call resolves to; it never rejects for a bad input. */
 export type FramesOutcome<T> = Outcome<T, FramesErrorKind>;
 
 export interface FramesApi {
   probe(file: Blob): Promise<FramesOutcome<VideoInfo>>;
-  extract(file: Blob, options: ExtractOptions, onProgress?: (p: ExtractProgress) => void): Promise<FramesOutcome<ExtractedFrames>>;
+  extract(
+    file: Blob,
+    options: ExtractOptions,
+    onProgress?: (p: ExtractProgress) => void,
+  ): Promise<FramesOutcome<ExtractedFrames>>;
   /** Cancels every running extract; each resolves promptly to a failure of kind 'cancelled'. */
   cancel(): void;
   /** Decoded frames (VideoSamples) the worker holds right now: 0 whenever no extract runs. For leak tests. */

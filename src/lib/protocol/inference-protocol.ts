@@ -127,17 +127,30 @@ export interface AskResult {
 }
 
 /** Error kinds the UI can switch on to show a specific message. */
-export type InferenceErrorKind = 'load-failed' | 'out-of-memory' | 'not-loaded' | 'busy' | 'device-lost' | 'bad-input' | 'generation-failed';
+export type InferenceErrorKind =
+  'load-failed' | 'out-of-memory' | 'not-loaded' | 'busy' | 'device-lost' | 'bad-input' | 'generation-failed';
 
 /** What load, ask and chat resolve to. */
 export type InferenceOutcome<T> = Outcome<T, InferenceErrorKind>;
 
 export interface InferenceApi {
-  load(source: ModelSource, options: LoadOptions, onProgress?: (p: LoadProgress) => void): Promise<InferenceOutcome<LoadResult>>;
+  load(
+    source: ModelSource,
+    options: LoadOptions,
+    onProgress?: (p: LoadProgress) => void,
+  ): Promise<InferenceOutcome<LoadResult>>;
   /** Streams the answer to a question about a video; text pieces arrive through onToken, progress before the first token through onProgress. */
-  ask(request: AskRequest, onToken?: (text: string) => void, onProgress?: (progress: RunProgress) => void): Promise<InferenceOutcome<AskResult>>;
+  ask(
+    request: AskRequest,
+    onToken?: (text: string) => void,
+    onProgress?: (progress: RunProgress) => void,
+  ): Promise<InferenceOutcome<AskResult>>;
   /** The same for an arbitrary prompt with images and videos. */
-  chat(request: ChatRequest, onToken?: (text: string) => void, onProgress?: (progress: RunProgress) => void): Promise<InferenceOutcome<AskResult>>;
+  chat(
+    request: ChatRequest,
+    onToken?: (text: string) => void,
+    onProgress?: (progress: RunProgress) => void,
+  ): Promise<InferenceOutcome<AskResult>>;
   /** Interrupts a running ask: within one token while generating, one chunk while prefilling. */
   stop(): void;
   /** Releases the model's sessions. */

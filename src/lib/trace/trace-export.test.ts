@@ -1,9 +1,18 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { exportFileName, importTrace, toTraceJson, toWebVtt, TRACE_FORMAT, TraceImportError, type TraceMeta } from './trace-export.ts';
+import {
+  exportFileName,
+  importTrace,
+  toTraceJson,
+  toWebVtt,
+  TRACE_FORMAT,
+  TraceImportError,
+  type TraceMeta,
+} from './trace-export.ts';
 import { parseTrace } from './trace-parser.ts';
 
-const RAW = 'Hmm. <action>re-watch 00:01-00:03</action><observation>A <b>red</b> & blue ball\n\nmoves.</observation><answer>B</answer>';
+const RAW =
+  'Hmm. <action>re-watch 00:01-00:03</action><observation>A <b>red</b> & blue ball\n\nmoves.</observation><answer>B</answer>';
 const META: TraceMeta = {
   video: { name: 'clip.mp4', duration: 12 },
   question: 'Which way? A. left B. right',

@@ -176,7 +176,10 @@ function fromJson(source: string): ImportedTrace {
   if (!isObject(data) || data.format !== TRACE_FORMAT) {
     fail(`This JSON is not a ReWatch-Web trace (expected "format": "${TRACE_FORMAT}").`);
   }
-  if (data.version !== TRACE_VERSION) fail(`Unsupported trace version ${JSON.stringify(data.version)?.slice(0, 20)} (this app reads version ${TRACE_VERSION}).`);
+  if (data.version !== TRACE_VERSION)
+    fail(
+      `Unsupported trace version ${JSON.stringify(data.version)?.slice(0, 20)} (this app reads version ${TRACE_VERSION}).`,
+    );
   const raw = text(data.raw, 'raw', MAX_IMPORT_BYTES)!;
   if (!raw.trim()) fail('The trace has no model output ("raw" is empty).');
   return {
@@ -192,7 +195,8 @@ function fromJson(source: string): ImportedTrace {
 
 /** Refuses a file too large to be a trace, before anyone reads it into memory. */
 export function checkImportSize(bytes: number): void {
-  if (bytes > MAX_IMPORT_BYTES) fail(`This file is too large for a trace (at most ${MAX_IMPORT_BYTES / 1024 / 1024} MB).`);
+  if (bytes > MAX_IMPORT_BYTES)
+    fail(`This file is too large for a trace (at most ${MAX_IMPORT_BYTES / 1024 / 1024} MB).`);
 }
 
 /**

@@ -76,7 +76,10 @@ describe('TraceParser (streaming)', () => {
     expect(brief(second)).toEqual([['action', 're-watch 00:01-00:03', true]]);
     const third = parser.push('ervation>saw');
     expect(third[0]).toBe(second[0]);
-    expect(brief(third)).toEqual([['action', 're-watch 00:01-00:03', true], ['observation', 'saw', false]]);
+    expect(brief(third)).toEqual([
+      ['action', 're-watch 00:01-00:03', true],
+      ['observation', 'saw', false],
+    ]);
   });
 
   it('turns a trailing partial tag into text when the stream ends', () => {
@@ -89,11 +92,19 @@ describe('TraceParser (streaming)', () => {
 
 describe('answerChoice', () => {
   it('reads the letter of multiple-choice answers', () => {
-    for (const [text, want] of [['B', 'B'], ['(C)', 'C'], ['D. a dog', 'D'], ['A: red', 'A'], ['The answer is B.', 'B'], ['Option (E)', 'E']]) {
+    for (const [text, want] of [
+      ['B', 'B'],
+      ['(C)', 'C'],
+      ['D. a dog', 'D'],
+      ['A: red', 'A'],
+      ['The answer is B.', 'B'],
+      ['Option (E)', 'E'],
+    ]) {
       expect(answerChoice(text), text).toBe(want);
     }
   });
   it('finds no letter in a free-form answer', () => {
-    for (const text of ['three', 'It is red.', 'I think so', 'A dog runs']) expect(answerChoice(text), text).toBeUndefined();
+    for (const text of ['three', 'It is red.', 'I think so', 'A dog runs'])
+      expect(answerChoice(text), text).toBeUndefined();
   });
 });

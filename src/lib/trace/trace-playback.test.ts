@@ -29,7 +29,9 @@ describe('planPlayback', () => {
 
   it('clamps ranges that run past the end and leaves out moments after it', () => {
     const steps = parseTrace('<action>see 00:08-00:20 and 00:30</action>');
-    expect(planPlayback(steps, 10)).toEqual([{ step: 0, start: 8, end: 10, caption: 'see 00:08-00:20 and 00:30', clamped: true }]);
+    expect(planPlayback(steps, 10)).toEqual([
+      { step: 0, start: 8, end: 10, caption: 'see 00:08-00:20 and 00:30', clamped: true },
+    ]);
   });
 
   it('captions an action without an observation with its own text', () => {

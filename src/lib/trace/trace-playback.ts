@@ -20,7 +20,12 @@ export interface PlaybackSegment {
 }
 
 /** The step next to `index` (walking by `dir`) of kind `want`, unless another action, observation or answer comes first. */
-function partnerOf(steps: TraceStep[], index: number, dir: 1 | -1, want: 'action' | 'observation'): TraceStep | undefined {
+function partnerOf(
+  steps: TraceStep[],
+  index: number,
+  dir: 1 | -1,
+  want: 'action' | 'observation',
+): TraceStep | undefined {
   for (let i = index + dir; i >= 0 && i < steps.length; i += dir) {
     if (steps[i].kind === want) return steps[i];
     if (steps[i].kind !== 'reasoning') return undefined;
