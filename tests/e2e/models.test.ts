@@ -18,7 +18,22 @@ import { onnx } from '../../models/converter/graph.ts';
 import { planFiles } from '../../src/lib/models/download-plan.ts';
 import type { ModelDtype } from '../../src/lib/protocol/inference-protocol.ts';
 import { collectConsole, launchChromium, startDevServer, type LaunchedBrowser, type Page } from '../support/browser.ts';
+import { harnessClient, waitForHarness, type HarnessWindow, type ProbeWindow } from '../support/harness.ts';
 import { TINY_ID, selectEntry, settledStatus } from '../support/model-panel.ts';
+import type { ModelsHarness } from '../pages/models.ts';
+
+/** The harness page's window inside page.evaluate: its state objects (tests/pages/models.ts). */
+type ModelsWindow = ProbeWindow<HarnessWindow<ModelsHarness>>;
+
+/** What the download-progress test records in the page: every value the progress element shows. */
+interface ProgressProbe {
+  progressSeen: { loaded: number; total: number }[];
+}
+
+/** What the lost-device test puts on the inference worker's global scope. */
+interface DeviceLossProbe {
+  loseDevice(): void;
+}
 
 const TINY = 'qwen2_5_vl_tiny';
 /** SwiftShader has no shader-f16, so the capability check picks q4 for the tiny model. */
@@ -48,13 +63,12 @@ async function openHarness(init?: () => void): Promise<Page> {
   consoleLines = collectConsole(page);
   if (init) await page.addInitScript(init);
   await page.goto(`${server.url}/tests/pages/models.html`);
-  await page.waitForFunction(() => (window as any).harnessReady === true, null, { timeout: 120_000 });
+  await waitForHarness(page);
   await page.locator('[data-testid=capability-choice]').waitFor({ timeout: 60_000 });
   return page;
 }
 
-const cacheKeys = (page: Page) => page.evaluate(() => (window as any).harness.cacheKeys() as Promise<string[]>);
-const statusText = (page: Page) => page.locator('[data-testid=model-status]').innerText();
+const cacheKeys = (page: Page) => harnessClient<ModelsHarness>(page).cacheKeys();
 
 const selectTiny = (page: Page) => selectEntry(page, TINY_ID);
 
@@ -81,9 +95,17 @@ beforeAll(async () => {
   browser = await launchChromium();
   // Every test starts with the tiny q4 model cached, and every bad input must leave it intact.
   const page = await openHarness();
-  await page.evaluate(async ([url, dtype]) => {
-    await (window as any).harness.models.downloads.download({ name: 'Tiny test model (random weights)', folderUrl: url, dtype, estimatedBytes: 0 });
-  }, [folderUrl(), DTYPE]);
+  await page.evaluate(
+    async ([url, dtype]) => {
+      await (window as ModelsWindow).harness.models.downloads.download({
+        name: 'Tiny test model (random weights)',
+        folderUrl: url,
+        dtype,
+        estimatedBytes: 0,
+      });
+    },
+    [folderUrl(), DTYPE] as const,
+  );
   await page.close();
 });
 
@@ -99,7 +121,9 @@ describe('model management', () => {
     const adapter = page.locator('[data-testid=capability-adapter]');
     expect(await adapter.getAttribute('data-architecture')).toBe('swiftshader');
     expect(await adapter.getAttribute('data-vendor')).toBe('google');
-    expect(await page.locator('[data-testid=capability-limits]').innerText()).toMatch(/maxBufferSize \d.*maxStorageBufferBindingSize \d/);
+    expect(await page.locator('[data-testid=capability-limits]').innerText()).toMatch(
+      /maxBufferSize \d.*maxStorageBufferBindingSize \d/,
+    );
     expect(await page.locator('[data-testid=capability-f16]').innerText()).toBe('no');
     // The 7B is judged by the tensors the converter writes: its embedding table is split into blocks under
     // SwiftShader's 1 GiB buffer limit, so it runs (slowly); it does not fit WASM's 4 GiB, so 'auto' keeps WebGPU.
@@ -107,20 +131,28 @@ describe('model management', () => {
     const choice = page.locator('[data-testid=capability-choice]');
     expect(await choice.getAttribute('data-verdict')).toBe('slow');
     expect(await choice.getAttribute('data-device')).toBe('webgpu');
-    expect(await page.locator('[data-testid=capability-device-reason]').innerText()).toMatch(/does not fit WASM's 4 GiB/);
+    expect(await page.locator('[data-testid=capability-device-reason]').innerText()).toMatch(
+      /does not fit WASM's 4 GiB/,
+    );
     // Forced onto WASM it is refused before anything is tried.
     await page.locator('[data-testid=device-choice]').selectOption('wasm');
     expect(await choice.getAttribute('data-verdict')).toBe('unsupported');
-    expect(await page.locator('[data-testid=capability]').innerText()).toMatch(/more than the 4 GiB one WASM instance can address/);
+    expect(await page.locator('[data-testid=capability]').innerText()).toMatch(
+      /more than the 4 GiB one WASM instance can address/,
+    );
     await page.locator('[data-testid=device-choice]').selectOption('auto');
     // The dev server has no converted 7B: the page says how to make one.
-    expect(await page.locator('[data-testid=model-how-to-get]').innerText()).toMatch(/npm run convert -- --in <ReWatch-R1 checkpoint folder> --out models\/rewatch-r1-7b --dtype q4f16 --dtype q4/);
+    expect(await page.locator('[data-testid=model-how-to-get]').innerText()).toMatch(
+      /npm run convert -- --in <ReWatch-R1 checkpoint folder> --out models\/rewatch-r1-7b --dtype q4f16 --dtype q4/,
+    );
     // The tiny model fits WASM: 'auto' prefers it to a software adapter, and says why.
     await selectTiny(page);
     expect(await choice.getAttribute('data-verdict')).toBe('slow');
     expect(await choice.getAttribute('data-device')).toBe('wasm');
     expect(await choice.getAttribute('data-dtype')).toBe(DTYPE);
-    expect(await page.locator('[data-testid=capability-device-reason]').innerText()).toMatch(/swiftshader.*software renderer on the CPU, slower than WASM/i);
+    expect(await page.locator('[data-testid=capability-device-reason]').innerText()).toMatch(
+      /swiftshader.*software renderer on the CPU, slower than WASM/i,
+    );
     await page.locator('[data-testid=device-choice]').selectOption('webgpu');
     expect(await choice.getAttribute('data-device')).toBe('webgpu');
     expect(await page.locator('[data-testid=capability]').innerText()).toMatch(/software renderer/);
@@ -130,11 +162,16 @@ describe('model management', () => {
   it('downloads the tiny model from the local server with progress events into the cache', async () => {
     // Every value the progress element shows, recorded in the page as it changes.
     const page = await openHarness(() => {
-      const seen: { loaded: number; total: number }[] = ((window as any).progressSeen = []);
+      const seen: ProgressProbe['progressSeen'] = ((window as ProbeWindow<ProgressProbe>).progressSeen = []);
       new MutationObserver(() => {
         const el = document.querySelector('[data-testid=download-progress]') as HTMLElement | null;
         if (el) seen.push({ loaded: Number(el.dataset.loaded), total: Number(el.dataset.total) });
-      }).observe(document, { subtree: true, childList: true, attributes: true, attributeFilter: ['data-loaded', 'data-total'] });
+      }).observe(document, {
+        subtree: true,
+        childList: true,
+        attributes: true,
+        attributeFilter: ['data-loaded', 'data-total'],
+      });
     });
     // From nothing: the cached copy goes first (through the panel's own delete).
     const key = `${folderUrl()}#${DTYPE}`;
@@ -146,14 +183,16 @@ describe('model management', () => {
     await page.locator(`[data-testid=cached-model][data-key="${key}"]`).waitFor({ timeout: 240_000 });
     const files = tinyFiles();
     const total = files.reduce((sum, f) => sum + f.bytes, 0);
-    const seen = await page.evaluate(() => (window as any).progressSeen as { loaded: number; total: number }[]);
+    const seen = await page.evaluate(() => (window as ProbeWindow<ProgressProbe>).progressSeen);
     expect(new Set(seen.map((s) => s.loaded)).size).toBeGreaterThan(files.length);
     for (let i = 1; i < seen.length; i++) expect(seen[i].loaded).toBeGreaterThanOrEqual(seen[i - 1].loaded);
     expect(seen.at(-1)).toEqual({ loaded: total, total });
     await expectTinyIntact(page);
     // Optional files the folder lacks are not stored (the dev server answers them with its HTML page).
     expect(await cacheKeys(page)).not.toContain(`${folderUrl()}chat_template.jinja`);
-    expect(await page.locator('[data-testid=download-file][data-path="chat_template.jinja"]').getAttribute('data-state')).toBe('absent');
+    expect(
+      await page.locator('[data-testid=download-file][data-path="chat_template.jinja"]').getAttribute('data-state'),
+    ).toBe('absent');
     await page.close();
   });
 
@@ -164,7 +203,7 @@ describe('model management', () => {
       const cache = await caches.open('rewatch-models');
       for (const r of await cache.keys()) if (r.url.startsWith(url) && r.url.includes('/onnx/')) await cache.delete(r);
       await cache.delete(`${url}.rewatch-model-q4.json`);
-      await (window as any).harness.models.downloads.refresh();
+      await (window as ModelsWindow).harness.models.downloads.refresh();
     }, folderUrl());
     let hits = 0;
     await page.route('**/onnx/embed_tokens_q4.onnx', (route) => {
@@ -173,13 +212,21 @@ describe('model management', () => {
     });
     await selectTiny(page);
     await page.locator('[data-testid=model-load]').click();
-    expect(await settledStatus(page, ['error'])).toMatch(/Could not download onnx\/embed_tokens_q4\.onnx: HTTP 404.*\(4 attempts\)/);
+    expect(await settledStatus(page, ['error'])).toMatch(
+      /Could not download onnx\/embed_tokens_q4\.onnx: HTTP 404.*\(4 attempts\)/,
+    );
     expect(hits).toBe(4);
-    expect(await page.locator('[data-testid=download-file][data-path="onnx/embed_tokens_q4.onnx"]').getAttribute('data-state')).toBe('failed');
+    expect(
+      await page
+        .locator('[data-testid=download-file][data-path="onnx/embed_tokens_q4.onnx"]')
+        .getAttribute('data-state'),
+    ).toBe('failed');
     await page.unroute('**/onnx/embed_tokens_q4.onnx');
     await page.locator('[data-testid=model-load]').click();
     await page.locator(`[data-testid=cached-model][data-key="${folderUrl()}#${DTYPE}"]`).waitFor({ timeout: 240_000 });
-    expect(await page.locator('[data-testid=download-file][data-path="tokenizer.json"]').getAttribute('data-state')).toBe('cached');
+    expect(
+      await page.locator('[data-testid=download-file][data-path="tokenizer.json"]').getAttribute('data-state'),
+    ).toBe('cached');
     await expectTinyIntact(page);
     await page.close();
   });
@@ -189,7 +236,7 @@ describe('model management', () => {
     await page.evaluate(async (url) => {
       await (await caches.open('rewatch-models')).delete(`${url}onnx/decoder_model_merged_q4.onnx`);
       await (await caches.open('rewatch-models')).delete(`${url}.rewatch-model-q4.json`);
-      await (window as any).harness.models.downloads.refresh();
+      await (window as ModelsWindow).harness.models.downloads.refresh();
     }, folderUrl());
     // A server that announces the whole file, sends half of it, and drops the connection.
     const bytes = readFileSync(join(tinyDir(), 'onnx/decoder_model_merged_q4.onnx'));
@@ -211,16 +258,25 @@ describe('model management', () => {
     try {
       await selectTiny(page);
       await page.locator('[data-testid=model-load]').click();
-      await page.locator(`[data-testid=cached-model][data-key="${folderUrl()}#${DTYPE}"]`).waitFor({ timeout: 240_000 });
+      await page
+        .locator(`[data-testid=cached-model][data-key="${folderUrl()}#${DTYPE}"]`)
+        .waitFor({ timeout: 240_000 });
     } finally {
       await new Promise((resolve) => dropping.close(resolve));
     }
     expect(outcomes).toEqual(['reset', 'half', 'whole']);
     expect(halves).toBe(1);
-    expect(await page.locator('[data-testid=download-file][data-path="onnx/decoder_model_merged_q4.onnx"]').getAttribute('data-state')).toBe('done');
+    expect(
+      await page
+        .locator('[data-testid=download-file][data-path="onnx/decoder_model_merged_q4.onnx"]')
+        .getAttribute('data-state'),
+    ).toBe('done');
     await expectTinyIntact(page);
     // The stored file is the whole file, not the half a dropped connection delivered.
-    const stored = await page.evaluate(async (url) => (await (await caches.open('rewatch-models')).match(url))!.arrayBuffer().then((b) => b.byteLength), `${folderUrl()}onnx/decoder_model_merged_q4.onnx`);
+    const stored = await page.evaluate(
+      async (url) => (await (await caches.open('rewatch-models')).match(url))!.arrayBuffer().then((b) => b.byteLength),
+      `${folderUrl()}onnx/decoder_model_merged_q4.onnx`,
+    );
     expect(stored).toBe(bytes.length);
     await page.close();
   });
@@ -235,7 +291,7 @@ describe('model management', () => {
       if (r.url().endsWith('.onnx') && r.method() === 'GET') graphRequests.push(r.url());
     });
     const message = await page.evaluate(async (url) => {
-      const { models } = (window as any).harness;
+      const { models } = (window as ModelsWindow).harness;
       try {
         await models.downloads.download({ name: 'tiny fp32', folderUrl: url, dtype: 'fp32', estimatedBytes: 0 });
         return 'downloaded';
@@ -252,13 +308,19 @@ describe('model management', () => {
   it('deletes one cached model: its files and record go, storage drops, the other model stays', async () => {
     const page = await openHarness();
     await page.evaluate(async (url) => {
-      await (window as any).harness.models.downloads.download({ name: 'tiny fp32', folderUrl: url, dtype: 'fp32', estimatedBytes: 0 });
+      await (window as ModelsWindow).harness.models.downloads.download({
+        name: 'tiny fp32',
+        folderUrl: url,
+        dtype: 'fp32',
+        estimatedBytes: 0,
+      });
     }, folderUrl());
     const fp32Key = `${folderUrl()}#fp32`;
     await page.locator(`[data-testid=cached-model][data-key="${fp32Key}"]`).waitFor();
     const fp32Graphs = tinyFiles('fp32').filter((f) => f.path.startsWith('onnx/'));
     const graphBytes = fp32Graphs.reduce((sum, f) => sum + f.bytes, 0);
-    const before = await page.evaluate(() => (window as any).harness.usage() as Promise<number>);
+    const before = await harnessClient<ModelsHarness>(page).usage();
+    if (before === undefined) throw new Error('navigator.storage.estimate() gave no usage');
     await page.locator(`[data-testid=cached-model][data-key="${fp32Key}"] [data-testid=cached-delete]`).click();
     await page.locator(`[data-testid=cached-model][data-key="${fp32Key}"]`).waitFor({ state: 'detached' });
     const keys = await cacheKeys(page);
@@ -266,7 +328,11 @@ describe('model management', () => {
     expect(keys).not.toContain(`${folderUrl()}.rewatch-model-fp32.json`);
     await expectTinyIntact(page);
     // The browser updates its usage figure when the deletion is committed: wait for the drop.
-    await page.waitForFunction(([b, g]) => (window as any).harness.usage().then((u: number) => u <= b - g * 0.9), [before, graphBytes], { timeout: 60_000, polling: 250 });
+    await page.waitForFunction(
+      ([b, g]) => (window as ModelsWindow).harness.usage().then((u) => u !== undefined && u <= b - g * 0.9),
+      [before, graphBytes],
+      { timeout: 60_000, polling: 250 },
+    );
     await page.close();
   });
 });
@@ -276,7 +342,9 @@ describe('model folders from disk', () => {
     const page = await openHarness();
     const dir = tinyFolderCopy('no-config', (d) => rmSync(join(d, 'config.json')));
     await page.locator('[data-testid=model-folder-input]').setInputFiles(dir);
-    expect(await settledStatus(page, ['error'])).toMatch(/"no-config" has no config\.json at its top: it is not a converted model folder/);
+    expect(await settledStatus(page, ['error'])).toMatch(
+      /"no-config" has no config\.json at its top: it is not a converted model folder/,
+    );
     expect(await page.locator('[data-testid=model-folder-input]').isEnabled()).toBe(true);
     await expectTinyIntact(page);
     await page.close();
@@ -285,7 +353,15 @@ describe('model folders from disk', () => {
   it('loads a folder given through the folder input with no request for any model file', async () => {
     const page = await openHarness();
     const dir = tinyFolderCopy('tiny-from-disk');
-    const names = ['config.json', 'tokenizer', 'preprocessor_config', '.onnx', 'generation_config', 'chat_template', '__rewatch-picked__'];
+    const names = [
+      'config.json',
+      'tokenizer',
+      'preprocessor_config',
+      '.onnx',
+      'generation_config',
+      'chat_template',
+      '__rewatch-picked__',
+    ];
     const modelRequests: string[] = [];
     page.on('request', (r) => {
       if (names.some((n) => r.url().includes(n))) modelRequests.push(r.url());
@@ -293,7 +369,9 @@ describe('model folders from disk', () => {
     await page.locator('[data-testid=model-folder-input]').setInputFiles(dir);
     const status = await settledStatus(page);
     expect(status, consoleLines.join('\n')).toMatch(/^Ready: tiny-from-disk \(local folder\) \(q4, WASM\)/);
-    expect(await page.locator('[data-testid=device-reason]').innerText()).toMatch(/software renderer on the CPU, slower than WASM/);
+    expect(await page.locator('[data-testid=device-reason]').innerText()).toMatch(
+      /software renderer on the CPU, slower than WASM/,
+    );
     expect(modelRequests).toEqual([]);
     await page.close();
   });
@@ -345,13 +423,13 @@ describe('a lost GPU device', () => {
     const worker = page.workers().find((w) => w.url().includes('inference.worker'));
     if (!worker) throw new Error(`no inference worker among ${page.workers().map((w) => w.url())}`);
     await worker.evaluate(() => {
-      const adapter = (globalThis as any).GPUAdapter.prototype;
+      const adapter = GPUAdapter.prototype;
       const requestDevice = adapter.requestDevice;
-      adapter.requestDevice = async function (this: unknown, ...args: unknown[]) {
+      adapter.requestDevice = async function (this: GPUAdapter, ...args: Parameters<GPUAdapter['requestDevice']>) {
         const device = await requestDevice.apply(this, args);
         let reportLoss!: (info: { reason: string; message: string }) => void;
         Object.defineProperty(device, 'lost', { value: new Promise((resolve) => (reportLoss = resolve)) });
-        (globalThis as any).loseDevice = () => {
+        (globalThis as unknown as DeviceLossProbe).loseDevice = () => {
           device.destroy();
           setTimeout(() => reportLoss({ reason: 'unknown', message: 'simulated GPU reset' }), 300);
         };
@@ -362,26 +440,38 @@ describe('a lost GPU device', () => {
     await page.locator('[data-testid=device-choice]').selectOption('webgpu');
     await page.locator('[data-testid=model-load]').click();
     expect(await settledStatus(page), consoleLines.join('\n')).toMatch(/^Ready: Tiny test model.*WebGPU/);
-    const chat = (maxNewTokens: number) => page.evaluate(async (n) => {
-      const { inference } = (window as any).harness;
-      const result = await inference.chat({ messages: [{ role: 'user', content: 'Hello' }], visuals: [], maxNewTokens: n });
-      return result ? 'answered' : `${inference.error?.kind}: ${inference.error?.message}`;
-    }, maxNewTokens);
+    const chat = (maxNewTokens: number) =>
+      page.evaluate(async (n) => {
+        const { inference } = (window as ModelsWindow).harness;
+        const result = await inference.chat({
+          messages: [{ role: 'user', content: 'Hello' }],
+          visuals: [],
+          maxNewTokens: n,
+        });
+        return result ? 'answered' : `${inference.error?.kind}: ${inference.error?.message}`;
+      }, maxNewTokens);
     expect(await chat(4)).toBe('answered');
 
     // A long run; the device goes once its first tokens have streamed.
     const run = chat(2048);
-    await page.waitForFunction(() => (window as any).harness.inference.text.length > 0, null, { timeout: 120_000, polling: 100 });
-    await worker.evaluate(() => (globalThis as any).loseDevice());
+    await page.waitForFunction(() => (window as ModelsWindow).harness.inference.text.length > 0, null, {
+      timeout: 120_000,
+      polling: 100,
+    });
+    await worker.evaluate(() => (globalThis as unknown as DeviceLossProbe).loseDevice());
     expect(await run).toMatch(/^device-lost: The GPU device was lost \(unknown: simulated GPU reset\)/);
-    expect(await settledStatus(page, ['error'])).toMatch(/^Error: The GPU device was lost \(unknown: simulated GPU reset\)\. Reload the model/);
+    expect(await settledStatus(page, ['error'])).toMatch(
+      /^Error: The GPU device was lost \(unknown: simulated GPU reset\)\. Reload the model/,
+    );
     expect(await page.locator('[data-testid=model-fallback-wasm]').isVisible()).toBe(true);
     await page.locator('[data-testid=model-reload]').click();
     expect(await settledStatus(page), consoleLines.join('\n')).toMatch(/^Ready: Tiny test model.*WebGPU/);
     expect(await chat(4)).toBe('answered');
     // The other way out, falling back to the CPU, loads the same model on WASM.
-    await page.evaluate(() => (window as any).harness.models.fallBackToWasm());
-    expect(await settledStatus(page), consoleLines.join('\n')).toBe('Ready: Tiny test model (random weights) (q4, WASM)');
+    await page.evaluate(() => (window as ModelsWindow).harness.models.fallBackToWasm());
+    expect(await settledStatus(page), consoleLines.join('\n')).toBe(
+      'Ready: Tiny test model (random weights) (q4, WASM)',
+    );
     expect(await chat(4)).toBe('answered');
     await expectTinyIntact(page);
     await page.close();
@@ -395,15 +485,29 @@ describe('a model hosted elsewhere', () => {
     const entry = page.locator(`[data-testid=model-entry][data-id="${TINY_ID}"]`);
     await page.locator('[data-testid=model-host-url]').fill(`${server.url}/models/nowhere/`);
     await page.locator('[data-testid=model-host-url]').press('Enter');
-    await page.waitForFunction((id) => document.querySelector(`[data-testid=model-entry][data-id="${id}"]`)?.getAttribute('data-availability') === 'missing', TINY_ID);
-    await page.locator('[data-testid=model-host-url]').fill(`${server.url}${MODEL_FIXTURES_URL}/qwen2_5_vl_tiny_untied/`);
+    await page.waitForFunction(
+      (id) =>
+        document.querySelector(`[data-testid=model-entry][data-id="${id}"]`)?.getAttribute('data-availability') ===
+        'missing',
+      TINY_ID,
+    );
+    await page
+      .locator('[data-testid=model-host-url]')
+      .fill(`${server.url}${MODEL_FIXTURES_URL}/qwen2_5_vl_tiny_untied/`);
     await page.locator('[data-testid=model-host-url]').press('Enter');
-    await page.waitForFunction((id) => document.querySelector(`[data-testid=model-entry][data-id="${id}"]`)?.getAttribute('data-availability') === 'on-server', TINY_ID);
+    await page.waitForFunction(
+      (id) =>
+        document.querySelector(`[data-testid=model-entry][data-id="${id}"]`)?.getAttribute('data-availability') ===
+        'on-server',
+      TINY_ID,
+    );
     expect(await entry.innerText()).toContain('/qwen2_5_vl_tiny_untied/');
     await page.locator('[data-testid=model-host-url]').evaluate((el: HTMLInputElement) => (el.type = 'text'));
     await page.locator('[data-testid=model-host-url]').fill('ftp://example.org/model/');
     await page.locator('[data-testid=model-host-url]').press('Enter');
-    expect(await settledStatus(page, ['error'])).toMatch(/"ftp:\/\/example\.org\/model\/" is not a folder URL: not an http\(s\) URL/);
+    expect(await settledStatus(page, ['error'])).toMatch(
+      /"ftp:\/\/example\.org\/model\/" is not a folder URL: not an http\(s\) URL/,
+    );
     await page.close();
   });
 });

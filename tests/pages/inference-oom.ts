@@ -5,12 +5,22 @@
  */
 import * as ort from 'onnxruntime-web/webgpu';
 
-let failNext: 'load' | 'run' | null = null;
-self.addEventListener('message', (event: MessageEvent<{ simulateOom?: 'load' | 'run' }>) => {
+/** Where the next out-of-memory failure happens: creating a session, or running one. */
+export type OomPlace = 'load' | 'run';
+
+/** What the page (inference.ts' simulateOom) posts to this worker. */
+export interface OomMessage {
+  simulateOom: OomPlace;
+}
+
+let failNext: OomPlace | null = null;
+self.addEventListener('message', (event: MessageEvent<Partial<OomMessage> | undefined>) => {
   if (event.data?.simulateOom) failNext = event.data.simulateOom;
 });
 
-const create = ort.InferenceSession.create.bind(ort.InferenceSession) as (...args: unknown[]) => Promise<ort.InferenceSession>;
+const create = ort.InferenceSession.create.bind(ort.InferenceSession) as (
+  ...args: unknown[]
+) => Promise<ort.InferenceSession>;
 ort.InferenceSession.create = (async (...args: unknown[]) => {
   if (failNext === 'load') {
     failNext = null;
