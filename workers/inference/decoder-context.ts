@@ -69,7 +69,12 @@ export class DecoderContext {
 
   constructor(private readonly model: LoadedModel) {
     const { decoder, attention } = model.settings;
-    this.cache = KvCache.for(model.backend, decoder, model.dtype === 'fp16' || model.dtype === 'q4f16' ? 'float16' : 'float32', attention);
+    this.cache = KvCache.for(
+      model.backend,
+      decoder,
+      model.dtype === 'fp16' || model.dtype === 'q4f16' ? 'float16' : 'float32',
+      attention,
+    );
   }
 
   /** What the cache holds, token by token. */
@@ -127,8 +132,12 @@ export class DecoderContext {
       const from = Math.max(start, visual.start);
       const to = Math.min(end, visual.start + pads);
       if (from >= to) continue;
-      if ((visual.rows instanceof Float32Array) !== (embeds instanceof Float32Array)) throw new TypeError('vision features and token embeddings have different float types');
-      embeds.set(visual.rows.subarray((from - visual.start) * hidden, (to - visual.start) * hidden), (from - start) * hidden);
+      if (visual.rows instanceof Float32Array !== embeds instanceof Float32Array)
+        throw new TypeError('vision features and token embeddings have different float types');
+      embeds.set(
+        visual.rows.subarray((from - visual.start) * hidden, (to - visual.start) * hidden),
+        (from - start) * hidden,
+      );
       identities.fill(visual.key, from - start, to - start);
     }
     const positions = new BigInt64Array(3 * seq);
@@ -145,7 +154,10 @@ export class DecoderContext {
     const total = this.cache.length + seq;
     const { feeds, fetches } = await this.cache.bind(seq);
     const d = IO.decoder;
-    const embedsTensor = embeds instanceof Float32Array ? new Tensor('float32', embeds, [1, seq, hidden]) : new Tensor('float16', embeds, [1, seq, hidden]);
+    const embedsTensor =
+      embeds instanceof Float32Array
+        ? new Tensor('float32', embeds, [1, seq, hidden])
+        : new Tensor('float16', embeds, [1, seq, hidden]);
     const inputs: Record<string, Tensor> = {
       ...feeds,
       [d.embeds]: embedsTensor,
@@ -155,7 +167,9 @@ export class DecoderContext {
       [d.logitsToKeep]: new Tensor('int64', BigInt64Array.of(1n), []),
     };
     const hasFetches = Object.keys(fetches).length > 0;
-    const outputs = hasFetches ? await this.model.decoder.run(inputs, { [d.logits]: null, ...fetches } as never) : await this.model.decoder.run(inputs);
+    const outputs = hasFetches
+      ? await this.model.decoder.run(inputs, { [d.logits]: null, ...fetches } as never)
+      : await this.model.decoder.run(inputs);
     this.runs++;
     this.cache.advance(outputs, seq);
     this.#tokens.push(...identities);

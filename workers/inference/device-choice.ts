@@ -23,7 +23,10 @@ export async function adapterFacts(): Promise<AdapterFacts> {
     const name = [info.vendor, info.architecture, info.description].filter(Boolean).join(' ') || 'an unnamed adapter';
     return { adapter: { software: isSoftwareAdapter(info), name } };
   } catch (error) {
-    return { adapter: null, unavailableReason: `the WebGPU adapter request failed: ${error instanceof Error ? error.message : String(error)}` };
+    return {
+      adapter: null,
+      unavailableReason: `the WebGPU adapter request failed: ${error instanceof Error ? error.message : String(error)}`,
+    };
   }
 }
 

@@ -39,7 +39,12 @@ export interface GraphBackend {
   readonly name: BackendName;
   readonly Tensor: TensorClass;
   /** Opens `file` of `folder` with its external weight files (names relative to the graph's folder). */
-  openSession(folder: ModelFolder, file: string, externalData: readonly string[], options?: OpenOptions): Promise<InferenceSession>;
+  openSession(
+    folder: ModelFolder,
+    file: string,
+    externalData: readonly string[],
+    options?: OpenOptions,
+  ): Promise<InferenceSession>;
   /** In-place KV storage, or null where every run copies its inputs anyway (WASM): the cache then grows per step. */
   readonly kvStore: KvStore | null;
   /** Hands back what the backend holds (a device, a runtime instance) once no session uses it. */
@@ -53,6 +58,7 @@ export type FloatData = Float32Array | Uint16Array;
 export async function floatData(tensor: Tensor): Promise<FloatData> {
   const data = tensor.location === 'cpu' ? tensor.data : await tensor.getData();
   if (data instanceof Float32Array || data instanceof Uint16Array) return data;
-  if (tensor.type === 'float16' && ArrayBuffer.isView(data)) return new Uint16Array(data.buffer, data.byteOffset, data.byteLength / 2);
+  if (tensor.type === 'float16' && ArrayBuffer.isView(data))
+    return new Uint16Array(data.buffer, data.byteOffset, data.byteLength / 2);
   throw new TypeError(`expected a float tensor, got ${tensor.type}`);
 }

@@ -51,16 +51,26 @@ function messageOf(error: unknown): string {
 /** Memory exhaustion in any of its guises: a JS allocation, the wasm heap, a GPU buffer, ORT's allocator. */
 function isOutOfMemory(error: unknown): boolean {
   const text = `${error instanceof Error ? `${error.name} ${error.message}` : String(error)}`;
-  return /out of memory|array buffer allocation failed|invalid array length|cannot allocate|bad_alloc|failed to allocate|memory access out of bounds|OrtMalloc/i.test(text);
+  return /out of memory|array buffer allocation failed|invalid array length|cannot allocate|bad_alloc|failed to allocate|memory access out of bounds|OrtMalloc/i.test(
+    text,
+  );
 }
 
 /** A load failure in words a person can act on. */
 function loadFailure(error: unknown, device: string): AppError {
   if (error instanceof AppError) return error;
-  if (error instanceof ModelLayoutError || error instanceof MissingModelFile) return new AppError('load-failed', error.message, { cause: error });
+  if (error instanceof ModelLayoutError || error instanceof MissingModelFile)
+    return new AppError('load-failed', error.message, { cause: error });
   if (isOutOfMemory(error)) {
-    const advice = device === 'wasm' ? "WASM addresses at most 4 GiB: choose WebGPU, or a smaller model or dtype." : 'close other tabs or applications using the GPU, or choose a smaller model or dtype.';
-    return new AppError('out-of-memory', `Out of memory while loading the model on ${device === 'wasm' ? 'WASM' : 'WebGPU'} (${messageOf(error)}): ${advice}`, { cause: error });
+    const advice =
+      device === 'wasm'
+        ? 'WASM addresses at most 4 GiB: choose WebGPU, or a smaller model or dtype.'
+        : 'close other tabs or applications using the GPU, or choose a smaller model or dtype.';
+    return new AppError(
+      'out-of-memory',
+      `Out of memory while loading the model on ${device === 'wasm' ? 'WASM' : 'WebGPU'} (${messageOf(error)}): ${advice}`,
+      { cause: error },
+    );
   }
   return new AppError('load-failed', `could not load the model: ${messageOf(error)}`, { cause: error });
 }
@@ -77,7 +87,11 @@ export class InferenceService implements InferenceApi {
 
   constructor(private readonly ort: typeof Ort) {}
 
-  load(source: ModelSource, options: LoadOptions, onProgress?: (p: LoadProgress) => void): Promise<InferenceOutcome<LoadResult>> {
+  load(
+    source: ModelSource,
+    options: LoadOptions,
+    onProgress?: (p: LoadProgress) => void,
+  ): Promise<InferenceOutcome<LoadResult>> {
     return outcomeOf(() => this.#loadOnce(source, options, onProgress));
   }
 
@@ -86,11 +100,16 @@ export class InferenceService implements InferenceApi {
     this.#assertDevice();
     const key = `${sourceKey(source)}|${options.device}|${options.dtype}|${options.wasmFits ?? true}`;
     if (this.#slot?.key === key) return this.#slot.promise.then((m) => m.result);
-    if (this.#running) return Promise.reject(new AppError('busy', 'a generation is running: stop it before loading another model'));
+    if (this.#running)
+      return Promise.reject(new AppError('busy', 'a generation is running: stop it before loading another model'));
     const previous = this.#slot;
     const promise = (async () => {
       // The old sessions go first: two models at once may not fit in memory.
-      if (previous) await previous.promise.then((m) => m.session.release(), () => undefined);
+      if (previous)
+        await previous.promise.then(
+          (m) => m.session.release(),
+          () => undefined,
+        );
       return this.#load(source, options, onProgress);
     })();
     const slot: LoadSlot = { key, promise };
@@ -116,21 +135,42 @@ export class InferenceService implements InferenceApi {
             this.#stopRequested = true;
           })
         : null;
-      return { session, result: { source, device: choice.device, dtype: options.dtype, deviceReason: choice.reason, kvInPlace: session.context.cache.inPlace } };
+      return {
+        session,
+        result: {
+          source,
+          device: choice.device,
+          dtype: options.dtype,
+          deviceReason: choice.reason,
+          kvInPlace: session.context.cache.inPlace,
+        },
+      };
     } catch (error) {
       throw loadFailure(error, choice.device);
     }
   }
 
-  ask(request: AskRequest, onToken?: (text: string) => void, onProgress?: (p: RunProgress) => void): Promise<InferenceOutcome<AskResult>> {
+  ask(
+    request: AskRequest,
+    onToken?: (text: string) => void,
+    onProgress?: (p: RunProgress) => void,
+  ): Promise<InferenceOutcome<AskResult>> {
     return outcomeOf(() => this.#generate(() => askToChat(request), onToken, onProgress));
   }
 
-  chat(request: ChatRequest, onToken?: (text: string) => void, onProgress?: (p: RunProgress) => void): Promise<InferenceOutcome<AskResult>> {
+  chat(
+    request: ChatRequest,
+    onToken?: (text: string) => void,
+    onProgress?: (p: RunProgress) => void,
+  ): Promise<InferenceOutcome<AskResult>> {
     return outcomeOf(() => this.#generate(() => request, onToken, onProgress));
   }
 
-  async #generate(toChat: () => ChatRequest, onToken?: (text: string) => void, onProgress?: (p: RunProgress) => void): Promise<AskResult> {
+  async #generate(
+    toChat: () => ChatRequest,
+    onToken?: (text: string) => void,
+    onProgress?: (p: RunProgress) => void,
+  ): Promise<AskResult> {
     this.#assertDevice();
     if (this.#running) throw new AppError('busy', 'a generation is already running: stop it first');
     if (!this.#slot) throw new AppError('not-loaded', 'no model is loaded');
@@ -158,7 +198,11 @@ export class InferenceService implements InferenceApi {
       this.#assertDevice();
       if (error instanceof AppError) throw error;
       if (isOutOfMemory(error)) {
-        throw new AppError('out-of-memory', `Out of memory while answering (${messageOf(error)}): try fewer frames, a shorter answer, or a smaller model. The model stays loaded.`, { cause: error });
+        throw new AppError(
+          'out-of-memory',
+          `Out of memory while answering (${messageOf(error)}): try fewer frames, a shorter answer, or a smaller model. The model stays loaded.`,
+          { cause: error },
+        );
       }
       throw new AppError('generation-failed', `generation failed: ${messageOf(error)}`, { cause: error });
     } finally {
@@ -177,7 +221,11 @@ export class InferenceService implements InferenceApi {
     this.#stopRequested = true;
     // Sessions are released only after the interrupted generation has stopped using them.
     await this.#running;
-    if (slot) await slot.promise.then((m) => m.session.release(), () => undefined);
+    if (slot)
+      await slot.promise.then(
+        (m) => m.session.release(),
+        () => undefined,
+      );
   }
 
   #assertDevice(): void {

@@ -43,7 +43,12 @@ export class KvCache {
   ) {}
 
   /** In place only with GroupQueryAttention graphs on a backend that keeps storage between runs. */
-  static for(backend: GraphBackend, shape: DecoderShape, floatType: FloatType, attention: 'gqa' | 'sdpa' | null): KvCache {
+  static for(
+    backend: GraphBackend,
+    shape: DecoderShape,
+    floatType: FloatType,
+    attention: 'gqa' | 'sdpa' | null,
+  ): KvCache {
     return new KvCache(backend, shape, floatType, attention === 'gqa' ? backend.kvStore : null);
   }
 
@@ -68,9 +73,13 @@ export class KvCache {
     const dims = [1, this.shape.kvHeads, capacity, this.shape.headDim];
     const grown: [Tensor, Tensor][] = [];
     for (let layer = 0; layer < this.shape.layers; layer++) {
-      const pair: [Tensor, Tensor] = [this.store.allocate(this.floatType, dims), this.store.allocate(this.floatType, dims)];
+      const pair: [Tensor, Tensor] = [
+        this.store.allocate(this.floatType, dims),
+        this.store.allocate(this.floatType, dims),
+      ];
       const old = this.#tensors[layer];
-      if (old && this.#length > 0) for (let k = 0; k < 2; k++) await this.store.copyPrefix(old[k], pair[k], this.#length);
+      if (old && this.#length > 0)
+        for (let k = 0; k < 2; k++) await this.store.copyPrefix(old[k], pair[k], this.#length);
       grown.push(pair);
     }
     this.#releaseAll();
@@ -90,7 +99,8 @@ export class KvCache {
         feeds[d.pastValue(i)] = fetches[d.presentValue(i)] = value;
       });
     } else {
-      if (this.#tensors.length === 0) this.#tensors = Array.from({ length: this.shape.layers }, () => [this.#empty(), this.#empty()]);
+      if (this.#tensors.length === 0)
+        this.#tensors = Array.from({ length: this.shape.layers }, () => [this.#empty(), this.#empty()]);
       this.#tensors.forEach(([key, value], i) => {
         feeds[d.pastKey(i)] = key;
         feeds[d.pastValue(i)] = value;
@@ -102,14 +112,22 @@ export class KvCache {
   /** After a run that added `seq` positions: growing mode keeps its present outputs as the next past. */
   advance(outputs: Record<string, Tensor>, seq: number): void {
     const d = IO.decoder;
-    const presents: [Tensor, Tensor][] = this.#tensors.map((_, i) => [outputs[d.presentKey(i)], outputs[d.presentValue(i)]]);
-    presents.forEach((pair, layer) => pair.forEach((t, k) => t && !sameStorage(t, this.#tensors[layer][k]) && this.runtimeKvTensors++));
+    const presents: [Tensor, Tensor][] = this.#tensors.map((_, i) => [
+      outputs[d.presentKey(i)],
+      outputs[d.presentValue(i)],
+    ]);
+    presents.forEach((pair, layer) =>
+      pair.forEach((t, k) => t && !sameStorage(t, this.#tensors[layer][k]) && this.runtimeKvTensors++),
+    );
     if (!this.store) {
       this.#releaseAll();
       this.#tensors = presents;
     } else {
       // In place, a present output that is not ours (a copy) is dropped; a GPU one would leak its buffer.
-      for (const pair of presents) for (const t of pair) if (t?.location === 'gpu-buffer' && !this.#tensors.some((own) => own.some((o) => sameStorage(t, o)))) t.dispose();
+      for (const pair of presents)
+        for (const t of pair)
+          if (t?.location === 'gpu-buffer' && !this.#tensors.some((own) => own.some((o) => sameStorage(t, o))))
+            t.dispose();
     }
     this.#length += seq;
   }
@@ -126,7 +144,10 @@ export class KvCache {
     } else {
       const dims = [1, this.shape.kvHeads, length, this.shape.headDim];
       const size = dims.reduce((a, b) => a * b, 1);
-      const zeros = (): Tensor => (this.floatType === 'float32' ? new this.backend.Tensor('float32', new Float32Array(size), dims) : new this.backend.Tensor('float16', new Uint16Array(size), dims));
+      const zeros = (): Tensor =>
+        this.floatType === 'float32'
+          ? new this.backend.Tensor('float32', new Float32Array(size), dims)
+          : new this.backend.Tensor('float16', new Uint16Array(size), dims);
       this.#tensors = Array.from({ length: this.shape.layers }, () => [zeros(), zeros()]);
     }
     this.#length = length;
@@ -137,7 +158,8 @@ export class KvCache {
     if (length >= this.#length) return;
     if (!this.store && length > 0) {
       const kept: [Tensor, Tensor][] = [];
-      for (const pair of this.#tensors) kept.push([await this.#slice(pair[0], length), await this.#slice(pair[1], length)]);
+      for (const pair of this.#tensors)
+        kept.push([await this.#slice(pair[0], length), await this.#slice(pair[1], length)]);
       this.#releaseAll();
       this.#tensors = kept;
     } else if (!this.store) {
@@ -166,18 +188,27 @@ export class KvCache {
 
   #empty(): Tensor {
     const dims = [1, this.shape.kvHeads, 0, this.shape.headDim];
-    return this.floatType === 'float32' ? new this.backend.Tensor('float32', new Float32Array(0), dims) : new this.backend.Tensor('float16', new Uint16Array(0), dims);
+    return this.floatType === 'float32'
+      ? new this.backend.Tensor('float32', new Float32Array(0), dims)
+      : new this.backend.Tensor('float16', new Uint16Array(0), dims);
   }
 
   /** The first `length` positions of a growing-mode tensor [1, heads, n, headDim], on the CPU. */
   async #slice(tensor: Tensor, length: number): Promise<Tensor> {
     const [, heads, n, dim] = tensor.dims;
     const source = tensor.location === 'cpu' ? tensor.data : await tensor.getData();
-    if (!(source instanceof Float32Array) && !ArrayBuffer.isView(source)) throw new TypeError('KV cache tensors are float tensors');
-    const bits = source instanceof Float32Array ? source : new Uint16Array(source.buffer, source.byteOffset, source.byteLength / 2);
-    const out = bits instanceof Float32Array ? new Float32Array(heads * length * dim) : new Uint16Array(heads * length * dim);
+    if (!(source instanceof Float32Array) && !ArrayBuffer.isView(source))
+      throw new TypeError('KV cache tensors are float tensors');
+    const bits =
+      source instanceof Float32Array
+        ? source
+        : new Uint16Array(source.buffer, source.byteOffset, source.byteLength / 2);
+    const out =
+      bits instanceof Float32Array ? new Float32Array(heads * length * dim) : new Uint16Array(heads * length * dim);
     for (let h = 0; h < heads; h++) out.set(bits.subarray(h * n * dim, (h * n + length) * dim), h * length * dim);
-    return out instanceof Float32Array ? new this.backend.Tensor('float32', out, [1, heads, length, dim]) : new this.backend.Tensor('float16', out, [1, heads, length, dim]);
+    return out instanceof Float32Array
+      ? new this.backend.Tensor('float32', out, [1, heads, length, dim])
+      : new this.backend.Tensor('float16', out, [1, heads, length, dim]);
   }
 }
 

@@ -37,7 +37,11 @@ export function lazyBlobBytes(blob: Blob, onRead?: (loaded: number, total: numbe
 }
 
 /** A file on a server that answers range requests, fetched a slice at a time. */
-export function lazyRangeBytes(url: string, size: number, onRead?: (loaded: number, total: number) => void): Uint8Array {
+export function lazyRangeBytes(
+  url: string,
+  size: number,
+  onRead?: (loaded: number, total: number) => void,
+): Uint8Array {
   return lazyView(
     size,
     (begin, end) => {

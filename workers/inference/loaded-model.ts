@@ -5,13 +5,21 @@
  * before its weights are read, so an old or foreign export fails fast with a message naming what to redo.
  */
 import { MAX_VISION_PATCHES_PER_CHUNK } from '../../src/lib/generation/generation-defaults.ts';
-import { externalDataChunks, externalDataNames, GRAPHS, IO, missingNames, onnxPath, type GraphName, type ModelDtype } from '../../src/lib/models/model-layout.ts';
+import {
+  externalDataChunks,
+  externalDataNames,
+  GRAPHS,
+  IO,
+  missingNames,
+  onnxPath,
+  type GraphName,
+  type ModelDtype,
+} from '../../src/lib/models/model-layout.ts';
 import type { Patches } from '../../src/lib/preprocess/patchify.ts';
 import { floatData, type FloatData, type GraphBackend, type InferenceSession } from './graph-backend.ts';
 import type { ModelFolder } from './model-folder.ts';
 import type { ModelSettings } from './model-settings.ts';
 import { loadPromptKit, type PromptKit } from './prompt-kit.ts';
-
 
 /** Per-file progress while loading, in the shape the UI sums over files. */
 export interface FileProgress {
@@ -56,7 +64,12 @@ export class LoadedModel {
    * Opens the folder's graphs of `dtype` on `backend`.
    * @throws ModelLayoutError when a graph lacks an input or output the loop needs; MissingModelFile when a file is missing.
    */
-  static async open(folder: ModelFolder, backend: GraphBackend, dtype: ModelDtype, options: OpenModelOptions = {}): Promise<LoadedModel> {
+  static async open(
+    folder: ModelFolder,
+    backend: GraphBackend,
+    dtype: ModelDtype,
+    options: OpenModelOptions = {},
+  ): Promise<LoadedModel> {
     const kit = await loadPromptKit(folder);
     const { config } = kit;
     const { layers } = kit.settings.decoder;
@@ -65,17 +78,32 @@ export class LoadedModel {
       for (const graph of GRAPHS) {
         const file = onnxPath(graph, dtype);
         const bytes = await folder.read(file);
-        if (!bytes) throw new ModelLayoutError(`${folder.label} has no ${file}: this folder was not converted to ${dtype}; ${reconvertAdvice(dtype)}`);
+        if (!bytes)
+          throw new ModelLayoutError(
+            `${folder.label} has no ${file}: this folder was not converted to ${dtype}; ${reconvertAdvice(dtype)}`,
+          );
         const absent = absentNames(graph, layers, bytes);
         if (absent.length) throw new ModelLayoutError(`${file} lacks ${absent.join(', ')}: ${reconvertAdvice(dtype)}`);
         options.onProgress?.({ file, loaded: 0, total: 1 });
-        const session = await backend.openSession(folder, file, externalDataNames(file, externalDataChunks(config, file)), {
-          // The decoder's present outputs stay where the KV cache lives (kv-cache.ts).
-          gpuOutputs: graph === 'decoder_model_merged' ? Array.from({ length: layers }, (_, i) => [IO.decoder.presentKey(i), IO.decoder.presentValue(i)]).flat() : [],
-        });
+        const session = await backend.openSession(
+          folder,
+          file,
+          externalDataNames(file, externalDataChunks(config, file)),
+          {
+            // The decoder's present outputs stay where the KV cache lives (kv-cache.ts).
+            gpuOutputs:
+              graph === 'decoder_model_merged'
+                ? Array.from({ length: layers }, (_, i) => [
+                    IO.decoder.presentKey(i),
+                    IO.decoder.presentValue(i),
+                  ]).flat()
+                : [],
+          },
+        );
         sessions[graph] = session;
         const missing = missingNames(graph, layers, session.inputNames, session.outputNames);
-        if (missing.length) throw new ModelLayoutError(`${file} lacks ${missing.join(', ')}: ${reconvertAdvice(dtype)}`);
+        if (missing.length)
+          throw new ModelLayoutError(`${file} lacks ${missing.join(', ')}: ${reconvertAdvice(dtype)}`);
         options.onProgress?.({ file, loaded: 1, total: 1 });
       }
     } catch (error) {
@@ -96,18 +124,26 @@ export class LoadedModel {
    * vision attention never crosses a temporal slice, so whole temporal steps are encoded in chunks (identical
    * rows, bounded memory on 192-frame videos). Null when `shouldStop` says so between two chunks.
    */
-  async encodeVisual(patches: Patches, shouldStop: () => boolean = () => false, onChunk?: (stepsDone: number, steps: number) => void): Promise<FloatData | null> {
+  async encodeVisual(
+    patches: Patches,
+    shouldStop: () => boolean = () => false,
+    onChunk?: (stepsDone: number, steps: number) => void,
+  ): Promise<FloatData | null> {
     const [t, h, w] = patches.grid;
     const patchesPerStep = h * w;
     const patchDim = patches.pixelValues.length / (t * patchesPerStep);
-    if (!Number.isInteger(patchDim)) throw new TypeError(`pixel values (${patches.pixelValues.length}) do not fit grid ${t}x${h}x${w}`);
+    if (!Number.isInteger(patchDim))
+      throw new TypeError(`pixel values (${patches.pixelValues.length}) do not fit grid ${t}x${h}x${w}`);
     const stepsPerChunk = Math.max(1, Math.floor(MAX_VISION_PATCHES_PER_CHUNK / patchesPerStep));
     const { Tensor } = this.backend;
     const parts: FloatData[] = [];
     for (let start = 0; start < t; start += stepsPerChunk) {
       if (shouldStop()) return null;
       const steps = Math.min(stepsPerChunk, t - start);
-      const rows = patches.pixelValues.subarray(start * patchesPerStep * patchDim, (start + steps) * patchesPerStep * patchDim);
+      const rows = patches.pixelValues.subarray(
+        start * patchesPerStep * patchDim,
+        (start + steps) * patchesPerStep * patchDim,
+      );
       const out = await this.sessions.vision_encoder.run({
         [IO.vision.pixelValues]: new Tensor('float32', rows, [steps * patchesPerStep, patchDim]),
         [IO.vision.grid]: new Tensor('int64', BigInt64Array.of(BigInt(steps), BigInt(h), BigInt(w)), [1, 3]),

@@ -45,7 +45,8 @@ export async function readOptionalJson(folder: ModelFolder, path: string): Promi
   const bytes = await folder.read(path);
   if (!bytes) return null;
   const value: unknown = JSON.parse(new TextDecoder().decode(bytes));
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new TypeError(`${folder.label}/${path} is not a JSON object`);
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw new TypeError(`${folder.label}/${path} is not a JSON object`);
   return value as Record<string, unknown>;
 }
 

@@ -40,13 +40,15 @@ type Json = Record<string, unknown>;
 
 function numberAt(record: Json, key: string, where: string): number {
   const value = record[key];
-  if (typeof value !== 'number' || !Number.isFinite(value)) throw new Error(`${where}: "${key}" is missing or not a number`);
+  if (typeof value !== 'number' || !Number.isFinite(value))
+    throw new Error(`${where}: "${key}" is missing or not a number`);
   return value;
 }
 
 function tripleAt(record: Json, key: string, where: string): [number, number, number] {
   const value = record[key];
-  if (!Array.isArray(value) || value.length !== 3 || !value.every((v) => typeof v === 'number')) throw new Error(`${where}: "${key}" must be 3 numbers`);
+  if (!Array.isArray(value) || value.length !== 3 || !value.every((v) => typeof v === 'number'))
+    throw new Error(`${where}: "${key}" must be 3 numbers`);
   return [value[0], value[1], value[2]];
 }
 
@@ -64,7 +66,8 @@ function tokenIds(value: unknown): number[] {
 export function modelSettings(config: Json, preprocessor: Json, generation: Json | null): ModelSettings {
   const vision = recordAt(config, 'vision_config', 'config.json');
   // The converter writes text_config; a flat (official) config keeps the same keys at the top level.
-  const text = typeof config.text_config === 'object' && config.text_config !== null ? (config.text_config as Json) : config;
+  const text =
+    typeof config.text_config === 'object' && config.text_config !== null ? (config.text_config as Json) : config;
   const pre = 'preprocessor_config.json';
   const heads = numberAt(text, 'num_attention_heads', 'config.json text_config');
   const hiddenSize = numberAt(text, 'hidden_size', 'config.json text_config');

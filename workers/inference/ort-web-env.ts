@@ -14,5 +14,6 @@ export function configureOrtWeb(ort: typeof Ort, baseUrl: string): void {
   const ortBase = new URL(`${baseUrl}${ORT_PUBLIC_DIR}/`, self.location.origin).href;
   ort.env.wasm.wasmPaths = { mjs: ortBase + ORT_RUNTIME_FILES.mjs, wasm: ortBase + ORT_RUNTIME_FILES.wasm };
   // Threads need SharedArrayBuffer, which only a cross-origin isolated page has.
-  if (self.crossOriginIsolated) ort.env.wasm.numThreads = Math.max(1, Math.min(MAX_WASM_THREADS, navigator.hardwareConcurrency || 1));
+  if (self.crossOriginIsolated)
+    ort.env.wasm.numThreads = Math.max(1, Math.min(MAX_WASM_THREADS, navigator.hardwareConcurrency || 1));
 }

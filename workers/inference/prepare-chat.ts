@@ -57,8 +57,15 @@ function prepareVisual(visual: VisualInput, vision: VisionSettings): PreparedVis
 }
 
 /** @throws TypeError / RangeError on inputs that do not fit the prompt or the model (bad input). */
-export function prepareChat(kit: Pick<PromptKit, 'tokenizer' | 'chatTemplate' | 'settings'>, request: ChatRequest): PreparedChat {
-  return prepareText(kit, renderChatTemplate(kit.chatTemplate, request.messages, { addGenerationPrompt: true }), request.visuals);
+export function prepareChat(
+  kit: Pick<PromptKit, 'tokenizer' | 'chatTemplate' | 'settings'>,
+  request: ChatRequest,
+): PreparedChat {
+  return prepareText(
+    kit,
+    renderChatTemplate(kit.chatTemplate, request.messages, { addGenerationPrompt: true }),
+    request.visuals,
+  );
 }
 
 /**
@@ -67,7 +74,12 @@ export function prepareChat(kit: Pick<PromptKit, 'tokenizer' | 'chatTemplate' | 
  * (the context's next text position), as they would in one prompt holding everything before it.
  * @throws TypeError / RangeError on inputs that do not fit the prompt or the model (bad input).
  */
-export function prepareText(kit: Pick<PromptKit, 'tokenizer' | 'settings'>, text: string, visualInputs: readonly VisualInput[], startPosition = 0): PreparedChat {
+export function prepareText(
+  kit: Pick<PromptKit, 'tokenizer' | 'settings'>,
+  text: string,
+  visualInputs: readonly VisualInput[],
+  startPosition = 0,
+): PreparedChat {
   const { vision } = kit.settings;
   const visuals = visualInputs.map((v) => prepareVisual(v, vision));
   const imageGrids = visuals.filter((v) => v.kind === 'image').map((v) => v.patches.grid);

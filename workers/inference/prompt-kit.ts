@@ -20,12 +20,18 @@ async function chatTemplateOf(folder: ModelFolder, tokenizerConfig: Record<strin
   const json = await readOptionalJson(folder, 'chat_template.json');
   if (typeof json?.chat_template === 'string') return json.chat_template;
   if (await folder.read('chat_template.jinja')) return readText(folder, 'chat_template.jinja');
-  throw new Error(`${folder.label} has no chat template (tokenizer_config.json, chat_template.json or chat_template.jinja)`);
+  throw new Error(
+    `${folder.label} has no chat template (tokenizer_config.json, chat_template.json or chat_template.jinja)`,
+  );
 }
 
 export async function loadPromptKit(folder: ModelFolder): Promise<PromptKit> {
   const config = await readJson(folder, 'config.json');
-  const settings = modelSettings(config, await readJson(folder, 'preprocessor_config.json'), await readOptionalJson(folder, 'generation_config.json'));
+  const settings = modelSettings(
+    config,
+    await readJson(folder, 'preprocessor_config.json'),
+    await readOptionalJson(folder, 'generation_config.json'),
+  );
   const tokenizerConfig = await readJson(folder, 'tokenizer_config.json');
   const tokenizer = new PreTrainedTokenizer(await readJson(folder, 'tokenizer.json'), tokenizerConfig);
   return { config, settings, tokenizer, chatTemplate: await chatTemplateOf(folder, tokenizerConfig) };

@@ -9,7 +9,9 @@ export function askToChat(request: AskRequest): ChatRequest {
   if (!(duration > 0)) throw new TypeError(`duration must be positive, got ${duration}`);
   return {
     messages: buildReWatchMessages(question, duration),
-    visuals: [{ kind: 'video', width: frames.width, height: frames.height, frames: frames.frames, sampleFps: frames.sampleFps }],
+    visuals: [
+      { kind: 'video', width: frames.width, height: frames.height, frames: frames.frames, sampleFps: frames.sampleFps },
+    ],
     maxNewTokens: request.maxNewTokens,
     temperature: request.temperature,
     topP: request.topP,

@@ -7,17 +7,28 @@
  */
 import { contentHash } from '../../src/lib/preprocess/content-hash.ts';
 import { DEFAULT_MAX_NEW_TOKENS, DEFAULT_PREFILL_CHUNK } from '../../src/lib/generation/generation-defaults.ts';
-import type { AskResult, AskStats, ChatRequest, RunProgress, VisualInput } from '../../src/lib/protocol/inference-protocol.ts';
+import type {
+  AskResult,
+  AskStats,
+  ChatRequest,
+  RunProgress,
+  VisualInput,
+} from '../../src/lib/protocol/inference-protocol.ts';
 import { AppError } from '../../src/lib/protocol/app-error.ts';
 import { sampleToken } from '../../src/lib/generation/token-sampling.ts';
 import { TokenTextStream } from '../../src/lib/generation/token-text-stream.ts';
 import { visionTokenCount } from '../../src/lib/preprocess/vision-tokens.ts';
-import { DecoderContext, reusablePrefix, type Segment, type SegmentVisual, type TokenIdentity } from './decoder-context.ts';
+import {
+  DecoderContext,
+  reusablePrefix,
+  type Segment,
+  type SegmentVisual,
+  type TokenIdentity,
+} from './decoder-context.ts';
 import type { FloatData } from './graph-backend.ts';
 import type { LoadedModel } from './loaded-model.ts';
 import { prepareChat, prepareText, type PreparedChat } from './prepare-chat.ts';
 import type { PromptKit } from './prompt-kit.ts';
-
 
 /** A loaded model with its conversation state: what run after run reuses. */
 export class ChatSession {
@@ -160,7 +171,14 @@ export class Generation {
    * Encodes the visuals that reach past `from` (or takes their features from `features`/the session), then
    * feeds tokens [from, end) of `prepared` in chunks. Null when stopped.
    */
-  async #feedPrepared(prepared: PreparedChat, keys: string[], runs: { start: number; count: number }[], from: number, keep: Map<string, FloatData>, lead: number[] = []): Promise<Float32Array | null> {
+  async #feedPrepared(
+    prepared: PreparedChat,
+    keys: string[],
+    runs: { start: number; count: number }[],
+    from: number,
+    keep: Map<string, FloatData>,
+    lead: number[] = [],
+  ): Promise<Float32Array | null> {
     const { model, context } = this.session;
     const visuals: SegmentVisual[] = [];
     const totalSteps = prepared.visuals.reduce((n, v) => n + v.patches.grid[0], 0);
@@ -171,7 +189,12 @@ export class Generation {
         if (!rows) {
           const encodeStarted = performance.now();
           const encoded = await model.encodeVisual(prepared.visuals[v].patches, this.control.shouldStop, (done) =>
-            this.control.onProgress?.({ phase: 'vision', done: stepsBefore + done, total: totalSteps, elapsedMs: performance.now() - this.started }),
+            this.control.onProgress?.({
+              phase: 'vision',
+              done: stepsBefore + done,
+              total: totalSteps,
+              elapsedMs: performance.now() - this.started,
+            }),
           );
           if (!encoded) return null;
           rows = encoded;
@@ -198,7 +221,14 @@ export class Generation {
       {
         chunkTokens: this.request.prefillChunkTokens ?? DEFAULT_PREFILL_CHUNK,
         shouldStop: this.control.shouldStop,
-        onChunk: (done, total) => this.control.onProgress?.({ phase: 'prefill', done, total, reused: this.#stats.reusedTokens, elapsedMs: performance.now() - this.started }),
+        onChunk: (done, total) =>
+          this.control.onProgress?.({
+            phase: 'prefill',
+            done,
+            total,
+            reused: this.#stats.reusedTokens,
+            elapsedMs: performance.now() - this.started,
+          }),
       },
     );
     this.#stats.prefillMs += performance.now() - prefillStarted;
@@ -225,7 +255,12 @@ export class Generation {
       }
       const { context } = this.session;
       const p = context.nextPosition;
-      this.#afterFeed(await context.feed({ ids: [this.#pending], positions: [[p], [p], [p]], visuals: [] }, { chunkTokens: 1, shouldStop: this.control.shouldStop }));
+      this.#afterFeed(
+        await context.feed(
+          { ids: [this.#pending], positions: [[p], [p], [p]], visuals: [] },
+          { chunkTokens: 1, shouldStop: this.control.shouldStop },
+        ),
+      );
       if (!this.#logits) return null;
     }
     const id = sampleToken(this.#logits!, this.request);
@@ -247,7 +282,9 @@ export class Generation {
     const { model, context } = this.session;
     const lead = this.#pending === null ? [] : [this.#pending];
     const visuals = appendix.visuals ?? [];
-    const prepared = asBadInput(() => prepareText(model.kit, appendix.text, visuals, context.nextPosition + lead.length));
+    const prepared = asBadInput(() =>
+      prepareText(model.kit, appendix.text, visuals, context.nextPosition + lead.length),
+    );
     const keys = visuals.map(visualKey);
     const keep = new Map<string, FloatData>();
     const logits = await this.#feedPrepared(prepared, keys, padRuns(prepared, model), 0, keep, lead);

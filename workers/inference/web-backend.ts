@@ -16,7 +16,10 @@ function gpuKvStore(ort: OrtWeb, device: GPUDevice): KvStore {
     allocate(type, dims) {
       const size = dims.reduce((a, b) => a * b, 1) * bytesPer(type);
       // WebGPU zero-initialises buffers; the size is a multiple of 4 (head dims are).
-      const buffer = device.createBuffer({ size, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST });
+      const buffer = device.createBuffer({
+        size,
+        usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST,
+      });
       return ort.Tensor.fromGpuBuffer(buffer, { dataType: type, dims });
     },
     async copyPrefix(from, to, rows) {
@@ -25,7 +28,13 @@ function gpuKvStore(ort: OrtWeb, device: GPUDevice): KvStore {
       const rowBytes = dim * bytesPer(from.type as FloatType);
       const encoder = device.createCommandEncoder();
       for (let h = 0; h < heads; h++) {
-        encoder.copyBufferToBuffer(from.gpuBuffer, h * fromCapacity * rowBytes, to.gpuBuffer, h * toCapacity * rowBytes, rows * rowBytes);
+        encoder.copyBufferToBuffer(
+          from.gpuBuffer,
+          h * fromCapacity * rowBytes,
+          to.gpuBuffer,
+          h * toCapacity * rowBytes,
+          rows * rowBytes,
+        );
       }
       device.queue.submit([encoder.finish()]);
       await device.queue.onSubmittedWorkDone();
@@ -56,9 +65,14 @@ export function webBackend(ort: OrtWeb, name: 'webgpu' | 'wasm', options: WebBac
       for (const path of externalData) external.push({ path, data: await folder.readLarge(dir + path) });
       const gpuOutputs = name === 'webgpu' ? (open.gpuOutputs ?? []) : [];
       return ort.InferenceSession.create(bytes, {
-        executionProviders: name === 'webgpu' ? [{ name: 'webgpu', device } as Ort.InferenceSession.WebGpuExecutionProviderOption] : ['wasm'],
+        executionProviders:
+          name === 'webgpu'
+            ? [{ name: 'webgpu', device } as Ort.InferenceSession.WebGpuExecutionProviderOption]
+            : ['wasm'],
         externalData: external,
-        ...(gpuOutputs.length ? { preferredOutputLocation: Object.fromEntries(gpuOutputs.map((n) => [n, 'gpu-buffer' as const])) } : {}),
+        ...(gpuOutputs.length
+          ? { preferredOutputLocation: Object.fromEntries(gpuOutputs.map((n) => [n, 'gpu-buffer' as const])) }
+          : {}),
       });
     },
   };

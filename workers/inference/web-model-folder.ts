@@ -21,16 +21,17 @@ const HUB = 'https://huggingface.co';
 /** Where weights from servers without range requests wait on disk while a model opens. */
 const STAGING_CACHE = 'rewatch-staging';
 
-
 /** The source's folder as an absolute URL ending in '/', resolved against the worker's location. */
 export function folderUrlOf(source: Extract<ModelSource, { kind: 'url' } | { kind: 'hub' }>): string {
-  const url = source.kind === 'hub' ? `${HUB}/${source.id}/resolve/main/` : new URL(source.url, globalThis.location?.href).href;
+  const url =
+    source.kind === 'hub' ? `${HUB}/${source.id}/resolve/main/` : new URL(source.url, globalThis.location?.href).href;
   return url.endsWith('/') ? url : `${url}/`;
 }
 
 /** A stable key per source: the same source loads once, a different one replaces it. */
 export function sourceKey(source: ModelSource): string {
-  if (source.kind === 'files') return `files:${source.name}:${source.files.map((f) => `${f.path}@${f.file.size}`).join(',')}`;
+  if (source.kind === 'files')
+    return `files:${source.name}:${source.files.map((f) => `${f.path}@${f.file.size}`).join(',')}`;
   return `url:${folderUrlOf(source)}`;
 }
 
@@ -66,10 +67,13 @@ function urlFolder(base: string, onRead?: ReadProgress): ModelFolder {
     } catch (error) {
       // Offline, a file a downloaded model lacks (an optional one the server never had) is absent, not an error.
       if (await isDownloaded(url)) return null;
-      throw new Error(`could not reach ${url}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+      throw new Error(`could not reach ${url}: ${error instanceof Error ? error.message : String(error)}`, {
+        cause: error,
+      });
     }
     if (response.status === 404) return null;
-    if (!response.ok && response.status !== 206) throw new Error(`${url}: HTTP ${response.status} ${response.statusText}`.trim());
+    if (!response.ok && response.status !== 206)
+      throw new Error(`${url}: HTTP ${response.status} ${response.statusText}`.trim());
     return response;
   };
   return {
@@ -93,7 +97,10 @@ function urlFolder(base: string, onRead?: ReadProgress): ModelFolder {
       // No range requests here: to disk first, then read lazily from there.
       const total = Number(probe.headers.get('content-length')) || 0;
       const staging = await caches.open(STAGING_CACHE);
-      await staging.put(url, countedResponse(probe, (loaded) => report(loaded, Math.max(total, loaded))));
+      await staging.put(
+        url,
+        countedResponse(probe, (loaded) => report(loaded, Math.max(total, loaded))),
+      );
       const staged = await staging.match(url);
       if (!staged) throw new Error(`${url}: could not be staged on disk (storage full?)`);
       // Its progress was the download's.
