@@ -7,6 +7,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ReferenceCaseMeta } from '../../models/parity/reference-case.ts';
 import { readAll, type TypedTensor } from '../../src/lib/models/safetensors.ts';
+import type { Grid } from '../../src/lib/preprocess/vision-tokens.ts';
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export const REFERENCE_ROOT = resolve(process.env.REWATCH_REFERENCE ?? join(REPO_ROOT, '../shared/reference'));
@@ -107,6 +108,14 @@ export interface RopeTemporalRow {
 
 export function loadSampling(model: string): ReferenceSampling {
   return JSON.parse(readFileSync(join(REFERENCE_ROOT, model, 'sampling.json'), 'utf8'));
+}
+
+/** A case's `image_grid_thw` / `video_grid_thw` rows as (t, h, w) grids; none when the case has no such input. */
+export function referenceGrids(c: ReferenceCase, key: 'image_grid_thw' | 'video_grid_thw'): Grid[] {
+  const t = c.tensors.get(key);
+  if (!t) return [];
+  const v = Array.from(t.data as BigInt64Array, Number);
+  return Array.from({ length: v.length / 3 }, (_, i) => [v[3 * i], v[3 * i + 1], v[3 * i + 2]] as const);
 }
 
 /** A tensor of a case, failing loudly when absent. */

@@ -6,10 +6,10 @@ import {
   allReferenceCases,
   loadReferenceCase,
   referenceModelDir,
-  type ReferenceCase,
+  referenceGrids,
 } from '../../../tests/support/reference.ts';
 import { renderChatTemplate } from './chat-template.ts';
-import { expandVisionPadIds, expandVisionPads, type Grid } from '../preprocess/vision-tokens.ts';
+import { expandVisionPadIds, expandVisionPads } from '../preprocess/vision-tokens.ts';
 
 function templates(model: string): Record<string, string> {
   const dir = referenceModelDir(model);
@@ -17,13 +17,6 @@ function templates(model: string): Record<string, string> {
     'tokenizer_config.json': JSON.parse(readFileSync(join(dir, 'tokenizer_config.json'), 'utf8')).chat_template,
     'chat_template.json': JSON.parse(readFileSync(join(dir, 'chat_template.json'), 'utf8')).chat_template,
   };
-}
-
-function grids(c: ReferenceCase, key: string): Grid[] {
-  const t = c.tensors.get(key);
-  if (!t) return [];
-  const v = Array.from(t.data as BigInt64Array, Number);
-  return Array.from({ length: v.length / 3 }, (_, i) => [v[3 * i], v[3 * i + 1], v[3 * i + 2]] as const);
 }
 
 const tokenizers = new Map<string, Promise<PreTrainedTokenizer>>();
@@ -66,8 +59,8 @@ describe('rendered prompt -> transformers.js tokenizer -> expanded pads = input_
       const tokenizer = await localTokenizer(model);
       const config = JSON.parse(readFileSync(join(referenceModelDir(model), 'config.json'), 'utf8'));
       const visual = {
-        imageGrids: grids(c, 'image_grid_thw'),
-        videoGrids: grids(c, 'video_grid_thw'),
+        imageGrids: referenceGrids(c, 'image_grid_thw'),
+        videoGrids: referenceGrids(c, 'video_grid_thw'),
         mergeSize: config.vision_config.spatial_merge_size,
       };
       const want = Array.from(c.tensors.get('input_ids')!.data as BigInt64Array, Number);

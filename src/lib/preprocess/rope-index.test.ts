@@ -8,16 +8,9 @@ import {
   referenceModelDir,
   referenceModels,
   type ReferenceCase,
+  referenceGrids,
 } from '../../../tests/support/reference.ts';
 import { decodePositions, ropeIndex, temporalStep, type RopeIndexOptions } from './rope-index.ts';
-import type { Grid } from './vision-tokens.ts';
-
-function grids(c: ReferenceCase, key: string): Grid[] {
-  const t = c.tensors.get(key);
-  if (!t) return [];
-  const v = Array.from(t.data as BigInt64Array, Number);
-  return Array.from({ length: v.length / 3 }, (_, i) => [v[3 * i], v[3 * i + 1], v[3 * i + 2]] as const);
-}
 
 function setup(c: ReferenceCase): { ids: number[]; options: RopeIndexOptions; visionEndTokenId: number } {
   const config = JSON.parse(readFileSync(join(referenceModelDir(c.model), 'config.json'), 'utf8'));
@@ -26,8 +19,8 @@ function setup(c: ReferenceCase): { ids: number[]; options: RopeIndexOptions; vi
     ids: Array.from(c.tensors.get('input_ids')!.data as BigInt64Array, Number),
     visionEndTokenId: config.vision_end_token_id,
     options: {
-      imageGrids: grids(c, 'image_grid_thw'),
-      videoGrids: grids(c, 'video_grid_thw'),
+      imageGrids: referenceGrids(c, 'image_grid_thw'),
+      videoGrids: referenceGrids(c, 'video_grid_thw'),
       secondPerGridTs: spgt ? Array.from(spgt.data as Float32Array) : [],
       tokensPerSecond: config.vision_config.tokens_per_second,
       spatialMergeSize: config.vision_config.spatial_merge_size,

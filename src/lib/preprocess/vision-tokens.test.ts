@@ -7,23 +7,9 @@ import {
   loadSampling,
   referenceModelDir,
   referenceModels,
-  type ReferenceCase,
+  referenceGrids,
 } from '../../../tests/support/reference.ts';
-import {
-  expandVisionPadIds,
-  expandVisionPads,
-  IMAGE_PAD,
-  VIDEO_PAD,
-  visionTokenCount,
-  type Grid,
-} from './vision-tokens.ts';
-
-function grids(c: ReferenceCase, key: string): Grid[] {
-  const t = c.tensors.get(key);
-  if (!t) return [];
-  const v = Array.from(t.data as BigInt64Array, Number);
-  return Array.from({ length: v.length / 3 }, (_, i) => [v[3 * i], v[3 * i + 1], v[3 * i + 2]] as const);
-}
+import { expandVisionPadIds, expandVisionPads, IMAGE_PAD, VIDEO_PAD, visionTokenCount } from './vision-tokens.ts';
 
 function count(haystack: string, needle: string): number {
   return haystack.split(needle).length - 1;
@@ -35,8 +21,8 @@ describe('vision tokens of every case', () => {
       const c = loadReferenceCase(model, name);
       const config = JSON.parse(readFileSync(join(referenceModelDir(model), 'config.json'), 'utf8'));
       const tokenIds = { imageTokenId: config.image_token_id, videoTokenId: config.video_token_id };
-      const imageGrids = grids(c, 'image_grid_thw');
-      const videoGrids = grids(c, 'video_grid_thw');
+      const imageGrids = referenceGrids(c, 'image_grid_thw');
+      const videoGrids = referenceGrids(c, 'video_grid_thw');
       const mergeSize = config.vision_config.spatial_merge_size;
       const ids = Array.from(c.tensors.get('input_ids')!.data as BigInt64Array, Number);
 
