@@ -3,6 +3,8 @@
  * model's text pushed into the trace piece by piece as the run streams it. One run at a time; Stop and a new
  * video end it cleanly, keeping whatever text it had written.
  */
+import { DEFAULT_MAX_NEW_TOKENS } from '../lib/generation/generation-defaults.ts';
+import { runEndingNote } from '../lib/trace/run-ending.ts';
 import { AppError } from '../lib/protocol/app-error.ts';
 import type { ExtractProgress } from '../lib/protocol/frames-protocol.ts';
 import type { ModelSource, RunProgress } from '../lib/protocol/inference-protocol.ts';
@@ -93,7 +95,13 @@ export class AskRun {
         (piece) => this.#trace.append(piece),
       );
       const error = run.error;
-      const note = this.#endReason || (result?.stopped ? 'Stopped: the model was interrupted here.' : '');
+      const answered = this.#trace.steps.some((step) => step.kind === 'answer');
+      const note =
+        this.#endReason ||
+        (result?.stopped ? 'Stopped: the model was interrupted here.' : '') ||
+        (result
+          ? runEndingNote(result.ended, answered, settings.generation.maxNewTokens ?? DEFAULT_MAX_NEW_TOKENS)
+          : '');
       this.#trace.end(
         result?.text ?? this.#trace.raw,
         result?.stats ?? null,

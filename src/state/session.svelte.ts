@@ -132,7 +132,8 @@ export class Session {
     const videos = files.filter(looksLikeVideo);
     const others = files.filter((f) => !looksLikeVideo(f));
     if (videos.length) this.openVideo(videos[0]);
-    const traceFile = others.find((f) => /\.(json|txt)$/i.test(f.name));
+    // A .vtt goes to the importer too, which says what it is (the captions export, not a trace).
+    const traceFile = others.find((f) => /\.(json|txt|vtt)$/i.test(f.name));
     if (traceFile) await this.importFile(traceFile);
     else if (others.length && !videos.length) this.openVideo(others[0]);
   }

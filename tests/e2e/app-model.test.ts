@@ -106,6 +106,11 @@ describe('asking the tiny model', () => {
     expect(stats).toMatch(/Frames\s*\d+/);
     expect(stats).toMatch(/Visual tokens/);
     expect(stats).toMatch(/tok\/s/);
+    expect(stats).toMatch(/Generated\s*\d+ tokens/);
+    // The tiny random model never writes <answer>: the page says why the trace ends there.
+    expect(await page.textContent('[data-testid=trace-note]')).toMatch(
+      /^No answer: the model (used all \d+ new tokens|ended its reply)/,
+    );
     expect(await page.isEnabled('[data-testid=export-json]')).toBe(true);
   });
 

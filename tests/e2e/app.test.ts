@@ -288,6 +288,24 @@ describe('bad input', () => {
     expect(await stepsOnScreen()).toEqual(before);
   });
 
+  it('calls a dropped WebVTT export what it is, not a bad video, and keeps the video and trace', async () => {
+    await openTraceAndVideo();
+    const before = await stepsOnScreen();
+    const dataTransfer = await page.evaluateHandle(() => {
+      const dt = new DataTransfer();
+      dt.items.add(new File(['WEBVTT\n'], 'sample-video.vtt', { type: 'text/vtt' }));
+      return dt;
+    });
+    await page.dispatchEvent('[data-testid=drop-zone]', 'drop', { dataTransfer });
+    const message = await errorText();
+    expect(message).toContain(
+      'Could not import "sample-video.vtt": WebVTT is for players: import the .json export to restore a trace.',
+    );
+    expect(message).toContain('The trace on screen is unchanged.');
+    expect(message).not.toContain('not a video file');
+    expect(await stepsOnScreen()).toEqual(before);
+  });
+
   it('opens a dropped video in the player and revokes the one it replaces', async () => {
     await openTraceAndVideo();
     const first = (await page.getAttribute('[data-testid=player]', 'src'))!;
@@ -349,6 +367,11 @@ describe('bad input', () => {
         /"video.duration" must be a non-negative number/,
       ],
       ['empty.txt', '   ', /empty/],
+      [
+        'captions.vtt',
+        'WEBVTT\n\n1\n00:00:01.000 --> 00:00:02.000\nStep 1\n',
+        /WebVTT is for players: import the \.json export/,
+      ],
     ];
     for (const [name, text, want] of cases) {
       await page.setInputFiles('[data-testid=import-trace]', textFile(name, text, 'application/json'));

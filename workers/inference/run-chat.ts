@@ -304,6 +304,8 @@ export class Generation {
       text: decodeText(this.session.model.kit.tokenizer, this.ids),
       tokenIds: this.ids.slice(),
       stopped: this.stopped,
+      // Asked for mid-generation (a grounded run's pause), nothing has ended it: it counts as stopped there.
+      ended: this.ended ?? 'stopped',
       stats: {
         ...this.#stats,
         generatedTokens: n,

@@ -5,6 +5,7 @@
  */
 import type { Outcome } from './app-error.ts';
 import type { ChatMessage } from '../generation/chat-template.ts';
+import type { RunEnding } from '../trace/run-ending.ts';
 import type { ExtractedFrames } from './frames-protocol.ts';
 import type { ModelDtype } from '../models/model-layout.ts';
 
@@ -124,6 +125,8 @@ export interface AskResult {
   stats: AskStats;
   /** True when stop() ended the run early. */
   stopped: boolean;
+  /** Why generation ended: an end token, the token limit, or Stop. */
+  ended: RunEnding;
 }
 
 /** Error kinds the UI can switch on to show a specific message. */

@@ -7,6 +7,7 @@ import {
   toWebVtt,
   TRACE_FORMAT,
   TraceImportError,
+  WEBVTT_IS_NOT_A_TRACE,
   type TraceMeta,
 } from './trace-export.ts';
 import { parseTrace } from './trace-parser.ts';
@@ -103,6 +104,13 @@ describe('WebVTT export', () => {
   });
   it('writes a header only when nothing is cited', () => {
     expect(toWebVtt(parseTrace('<answer>A</answer>'), 12)).toBe('WEBVTT\n');
+  });
+  it('is refused as a trace, by name or by content, saying what to import instead', () => {
+    const vtt = toWebVtt(parseTrace(RAW), 12);
+    for (const name of ['clip.vtt', 'clip.txt']) {
+      expect(() => importTrace(name, vtt), name).toThrow(TraceImportError);
+      expect(() => importTrace(name, vtt), name).toThrow(WEBVTT_IS_NOT_A_TRACE);
+    }
   });
 });
 

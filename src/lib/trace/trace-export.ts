@@ -203,8 +203,12 @@ export function checkImportSize(bytes: number): void {
  * Reads an imported file: `.json` (or anything starting with `{`) as the app's JSON, anything else as raw
  * model output. Throws TraceImportError with a message for a person.
  */
+/** Said when a WebVTT file (the captions export) is offered as a trace or a video. */
+export const WEBVTT_IS_NOT_A_TRACE = 'WebVTT is for players: import the .json export to restore a trace.';
+
 export function importTrace(fileName: string, source: string): ImportedTrace {
   checkImportSize(source.length);
+  if (/\.vtt$/i.test(fileName) || source.startsWith('WEBVTT')) fail(WEBVTT_IS_NOT_A_TRACE);
   const isJson = /\.json$/i.test(fileName) || (!/\.txt$/i.test(fileName) && source.trimStart().startsWith('{'));
   if (isJson) return fromJson(source);
   if (!source.trim()) fail('This file is empty.');
