@@ -26,7 +26,7 @@ import {
 import { findCachedModel } from '../io/model-cache.ts';
 import { registerServiceWorker } from '../io/offline.ts';
 import type { FolderFile } from '../io/dropped-folder.ts';
-import { isHtml } from '../io/model-download.ts';
+import { probeModelFolder } from '../io/model-folder-probe.ts';
 import { GRAPHS, onnxPath } from '../lib/models/model-layout.ts';
 import { completeDtypes, pickedFolder, type PickedFolder } from '../lib/models/picked-folder.ts';
 import { CapabilityState } from './capability.svelte.ts';
@@ -55,6 +55,7 @@ export class ModelsState {
   #last = $state.raw<LoadTarget | null>(null);
   /** Folder URLs the user gave for catalog entries hosted elsewhere than the catalog says. */
   #hostedAt = $state.raw<Record<string, string>>({});
+  #hostProblem = $state.raw<Record<string, string>>({});
   /** The device the person chose in the panel ('auto': device-policy.ts decides). */
   #deviceChoice = $state<DeviceChoice>('auto');
 
@@ -163,12 +164,16 @@ export class ModelsState {
     const dtype = this.#dtypeFor(entry);
     if (await findCachedModel(folderUrl, dtype)) return 'cached';
     if (source.kind === 'hub') return 'missing';
-    try {
-      const response = await fetch(`${folderUrl}config.json`, { cache: 'no-store' });
-      return response.ok && !isHtml(response) ? 'on-server' : 'missing';
-    } catch {
-      return 'missing';
-    }
+    const probe = await probeModelFolder(folderUrl);
+    // Only a URL the person gave gets the cause; the app's own folders say how to make them.
+    const problem = probe.kind !== 'ok' && this.#hostedAt[entry.id] ? probe.message : '';
+    this.#hostProblem = { ...this.#hostProblem, [entry.id]: problem };
+    return probe.kind === 'ok' ? 'on-server' : 'missing';
+  }
+
+  /** Why a folder URL the person gave for an entry has no model ('' when it has one, or none was given). */
+  hostProblem(id: string): string {
+    return this.#hostProblem[id] ?? '';
   }
 
   #dtypeFor(entry: CatalogEntry): ModelDtype {

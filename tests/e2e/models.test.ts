@@ -510,4 +510,42 @@ describe('a model hosted elsewhere', () => {
     );
     await page.close();
   });
+  it('says why a folder URL has no model: not found, not readable (down or no CORS), not a model folder', async () => {
+    // Three local hosts: one answers 404 (with CORS), one answers without CORS, one is down (closed).
+    const listen = async (handler: Parameters<typeof createServer>[1]) => {
+      const s = createServer(handler);
+      await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve));
+      return { server: s, url: `http://127.0.0.1:${(s.address() as AddressInfo).port}/model/` };
+    };
+    const notFound = await listen((_, res) => res.writeHead(404, { 'Access-Control-Allow-Origin': '*' }).end());
+    const noCors = await listen((_, res) => res.writeHead(200, { 'Content-Type': 'application/json' }).end('{}'));
+    const down = await listen(() => undefined);
+    await new Promise((resolve) => down.server.close(resolve));
+    const page = await openHarness();
+    try {
+      await selectTiny(page);
+      const cases: [string, RegExp][] = [
+        [notFound.url, /Nothing at http:\/\/127\.0\.0\.1:\d+\/model\/config\.json \(HTTP 404\)/],
+        // A cross-origin isolated page cannot tell these two apart: the message names both causes.
+        [noCors.url, /127\.0\.0\.1:\d+ is down or the address is wrong, or it does not allow this page/],
+        [down.url, /127\.0\.0\.1:\d+ is down or the address is wrong, or it does not allow this page/],
+        [`${server.url}/models/nowhere/`, /is not a converted model folder: .*a web page/],
+      ];
+      for (const [url, cause] of cases) {
+        await page.locator('[data-testid=model-host-url]').fill(url);
+        await page.locator('[data-testid=model-host-url]').press('Enter');
+        await page.waitForFunction(
+          ([u, source, id]) =>
+            document.querySelector(`[data-testid=model-entry][data-id="${id}"] .muted`)?.textContent?.includes(u) &&
+            new RegExp(source).test(document.querySelector('[data-testid=model-host-problem]')?.textContent ?? ''),
+          [url, cause.source, TINY_ID] as const,
+        );
+        expect(await page.textContent('[data-testid=model-host-problem]'), url).toMatch(cause);
+        expect(await page.locator('[data-testid=model-how-to-get]').count(), url).toBe(0);
+      }
+    } finally {
+      await page.close();
+      await Promise.all([notFound, noCors].map(({ server: s }) => new Promise((resolve) => s.close(resolve))));
+    }
+  });
 });
