@@ -33,11 +33,12 @@ export async function probeModelFolder(folderUrl: string): Promise<FolderProbe> 
       message: `${configUrl} answered HTTP ${response.status} ${response.statusText}`.trim() + '.',
     };
   }
-  const config: unknown = isHtml(response) ? null : await response.json().catch(() => null);
+  const page = isHtml(response);
+  const config: unknown = page ? null : await response.json().catch(() => null);
   if (typeof config !== 'object' || config === null || !('model_type' in config)) {
     return {
       kind: 'not-a-model',
-      message: `${folderUrl} is not a converted model folder: its config.json is missing or not a model's (got ${isHtml(response) ? 'a web page' : 'something else'}).`,
+      message: `${folderUrl} is not a converted model folder: its config.json is missing or not a model's (got ${page ? 'a web page' : 'something else'}).`,
     };
   }
   return { kind: 'ok' };

@@ -78,11 +78,6 @@ export function clipVisual(clip: Pick<VideoClip, 'width' | 'height' | 'frames' |
   return { kind: 'video', width: clip.width, height: clip.height, frames: clip.frames, sampleFps: clip.sampleFps };
 }
 
-function stopNow(generation: Generation): void {
-  generation.stopped = true;
-  generation.ended = 'stopped';
-}
-
 /** One answer with grounded re-watches; see the module comment. */
 export async function runGrounded(
   session: ChatSession,
@@ -120,10 +115,10 @@ export async function runGrounded(
         action.time.end === undefined
           ? { start: action.time.start }
           : { start: action.time.start, end: action.time.end };
-      if (control.shouldStop()) stopNow(generation);
+      if (control.shouldStop()) generation.stop();
       const clip = generation.ended ? null : await options.clipFrames(cited);
       if (!clip || control.shouldStop()) {
-        stopNow(generation);
+        generation.stop();
         break;
       }
       const inserted = rewatchText({
@@ -151,7 +146,7 @@ export async function runGrounded(
     }
     if (generation.ended) break;
     if ((await generation.next()) === null) break;
-    if (generation.ended === null && control.shouldStop()) stopNow(generation);
+    if (generation.ended === null && control.shouldStop()) generation.stop();
   }
   const result = generation.result();
   return { ...result, text, rewatches };

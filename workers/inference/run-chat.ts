@@ -107,7 +107,6 @@ type PromptStats = Omit<AskStats, 'generatedTokens' | 'ttftMs' | 'tokensPerSecon
 
 export class Generation {
   readonly ids: number[] = [];
-  stopped = false;
   /** Why generation ended: an end token, the token limit, or stop(); null while it can go on. */
   ended: 'eos' | 'limit' | 'stopped' | null = null;
   #logits: Float32Array | null = null;
@@ -239,10 +238,16 @@ export class Generation {
   #afterFeed(logits: Float32Array | null): void {
     this.#logits = logits;
     this.#pending = null;
-    if (!logits) {
-      this.stopped = true;
-      this.ended = 'stopped';
-    }
+    if (!logits) this.stop();
+  }
+
+  get stopped(): boolean {
+    return this.ended === 'stopped';
+  }
+
+  /** Ends the generation here: `next()` samples no more. */
+  stop(): void {
+    this.ended = 'stopped';
   }
 
   /** Samples the next token (feeding the pending one first); returns it, or null once generation has ended. */
@@ -321,10 +326,7 @@ export class Generation {
 export async function runChat(session: ChatSession, request: ChatRequest, control: RunControl): Promise<AskResult> {
   const generation = await Generation.start(session, request, control);
   while ((await generation.next()) !== null) {
-    if (generation.ended === null && control.shouldStop()) {
-      generation.stopped = true;
-      generation.ended = 'stopped';
-    }
+    if (generation.ended === null && control.shouldStop()) generation.stop();
   }
   return generation.result();
 }
