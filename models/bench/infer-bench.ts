@@ -1,6 +1,7 @@
 /**
  * npm run bench:infer -- --preset 0.5b|3b|7b [--dtype q4|q4f16] [--runtime node|wasm|webgpu ...] [--frames 16]
  *   [--contexts 1024,4096,12288] [--steps 5] [--chunk 512] [--budget-s 1800] [--json <file>] [--reconvert] [--compare-logits]
+ *   [--rewatch-frames 16]
  *
  * The app's own pipeline at the real shapes: a synthetic checkpoint of the preset (random weights: speed and
  * memory do not depend on values) is converted once with GroupQueryAttention and kept in
@@ -11,6 +12,8 @@
  * prefill tok/s, TTFT, decode ms/token per context, KV tensors and GPU storage buffers per decode step) and
  * writes it as JSON. A runtime that exceeds its time budget is stopped; its row says how far it got.
  * --compare-logits prints the max-abs difference of the prefill's last logits between the runtimes.
+ * --rewatch-frames N times what issue 10's settings cost: one grounded re-watch (a clip of N frames and its
+ * inserted text appended after the first token) and one evidence check over that clip.
  */
 import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -139,6 +142,10 @@ function describe(r: StageReport): string {
       return `loaded in ${(r.ms / 1000).toFixed(1)} s (KV cache ${r.kvInPlace ? 'in place' : 'grown per step'})`;
     case 'prefill':
       return `${r.frames ? `${r.frames} frames: vision ${r.visionMsPerFrame.toFixed(0)} ms/frame` : 'text only'}; ${r.promptTokens}-token prompt prefilled at ${r.prefillTokensPerSecond.toFixed(1)} tok/s in ${r.chunks} chunks; TTFT ${(r.ttftMs / 1000).toFixed(1)} s`;
+    case 'rewatch':
+      return `re-watch of ${r.frames} frames (${r.tokens} tokens appended): ${(r.ms / 1000).toFixed(1)} s (vision ${(r.visionMs / 1000).toFixed(1)} s, prefill ${(r.prefillMs / 1000).toFixed(1)} s)`;
+    case 'evidence':
+      return `evidence check over ${r.frames} frames (cold): ${(r.ms / 1000).toFixed(1)} s, score ${r.score.toFixed(3)}`;
     case 'decode':
       return `decode at ${r.context} tokens: ${r.msPerToken.toFixed(1)} ms/token; KV tensors handed back per step ${r.runtimeKvTensorsPerStep}${
         Object.keys(r.probe).length
@@ -192,7 +199,7 @@ function table(rows: RuntimeRow[], contexts: number[]): string {
 }
 
 const USAGE =
-  'usage: npm run bench:infer -- --preset 0.5b|3b|7b [--dtype q4|q4f16] [--runtime node|wasm|webgpu ...] [--frames 16] [--contexts 1024,4096,12288] [--steps 5] [--chunk 512] [--budget-s 1800] [--json <file>] [--reconvert] [--compare-logits]';
+  'usage: npm run bench:infer -- --preset 0.5b|3b|7b [--dtype q4|q4f16] [--runtime node|wasm|webgpu ...] [--frames 16] [--contexts 1024,4096,12288] [--steps 5] [--chunk 512] [--budget-s 1800] [--json <file>] [--reconvert] [--compare-logits] [--rewatch-frames 16]';
 
 try {
   const { values } = parseArgs({
@@ -208,6 +215,7 @@ try {
       json: { type: 'string' },
       reconvert: { type: 'boolean', default: false },
       'compare-logits': { type: 'boolean', default: false },
+      'rewatch-frames': { type: 'string', default: '0' },
     },
   });
   if (!values.preset || !(values.preset in PRESETS) || !isDtype(values.dtype!)) throw new TypeError(USAGE);
@@ -220,6 +228,7 @@ try {
     steps: Number(values.steps),
     prefillChunk: Number(values.chunk),
     keepLogits: values['compare-logits'],
+    rewatchFrames: Number(values['rewatch-frames']),
   };
   const budgetMs = Number(values['budget-s']) * 1000;
   mkdirSync(BENCH_MODELS_DIR, { recursive: true });

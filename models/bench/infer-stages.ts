@@ -10,6 +10,8 @@
 import type { ChatRequest } from '../../src/lib/protocol/inference-protocol.ts';
 import type { ModelDtype } from '../../src/lib/models/model-layout.ts';
 import type { LoadedModel } from '../../workers/inference/loaded-model.ts';
+import { rewatchText } from '../../src/lib/generation/grounded-rewatch.ts';
+import { checkEvidence, clipVisual } from '../../workers/inference/grounded-run.ts';
 import { askToChat } from '../../workers/inference/rewatch-chat.ts';
 import { ChatSession, Generation } from '../../workers/inference/run-chat.ts';
 
@@ -27,6 +29,11 @@ export interface BenchOptions {
   prefillChunk: number;
   /** Report the prefill's last-position logits (to compare runtimes on the same files). */
   keepLogits?: boolean;
+  /**
+   * Frames of one grounded re-watch clip (issue 10) appended after the first token, then one evidence check over
+   * the same clip (a cold verification run); 0 or absent: neither is timed.
+   */
+  rewatchFrames?: number;
 }
 
 /** Extra counts a backend can take around each decode step (GPU buffers on WebGPU). */
@@ -51,6 +58,16 @@ export type StageReport =
       logits?: number[];
     }
   | {
+      stage: 'rewatch';
+      frames: number;
+      /** Tokens appended: the clip's visual tokens plus the inserted text. */
+      tokens: number;
+      visionMs: number;
+      prefillMs: number;
+      ms: number;
+    }
+  | { stage: 'evidence'; frames: number; ms: number; score: number }
+  | {
       stage: 'decode';
       context: number;
       msPerToken: number;
@@ -60,8 +77,8 @@ export type StageReport =
     };
 
 /** Deterministic pseudo-random frames (xorshift): the vision encoder sees varied pixels, identical in every runtime. */
-export function syntheticFrames(count: number): Uint8Array[] {
-  let s = 0x2545f491;
+export function syntheticFrames(count: number, seed = 0x2545f491): Uint8Array[] {
+  let s = seed;
   return Array.from({ length: count }, () => {
     const frame = new Uint8Array(BENCH_FRAME.width * BENCH_FRAME.height * 3);
     for (let i = 0; i < frame.length; i++) {
@@ -72,6 +89,38 @@ export function syntheticFrames(count: number): Uint8Array[] {
     }
     return frame;
   });
+}
+
+/**
+ * A re-watch as grounded-run.ts does it (the clip and its inserted text appended after the tokens so far,
+ * prefilled), then the evidence check of one observation over that clip. The clip's frames differ from the
+ * video's (another seed), so its features are really encoded.
+ */
+async function rewatchStages(
+  session: ChatSession,
+  generation: Generation,
+  frames: number,
+  report: (r: StageReport) => void,
+): Promise<void> {
+  const clip = { ...BENCH_FRAME, frames: syntheticFrames(frames, 0x1b873593), sampleFps: 4 };
+  const inserted = rewatchText({ start: 70, end: 74, frames, sampleFps: clip.sampleFps, clamped: false });
+  const before = generation.result().stats;
+  const tokensBefore = session.context.tokens.length;
+  let started = performance.now();
+  await generation.append({ text: inserted, visuals: [clipVisual(clip)] });
+  const ms = performance.now() - started;
+  const after = generation.result().stats;
+  report({
+    stage: 'rewatch',
+    frames,
+    tokens: session.context.tokens.length - tokensBefore,
+    visionMs: after.visionMs - before.visionMs,
+    prefillMs: after.prefillMs - before.prefillMs,
+    ms,
+  });
+  started = performance.now();
+  const checked = await checkEvidence(session.model, 'A person opens the red door and walks out.', clip);
+  report({ stage: 'evidence', frames, ms: performance.now() - started, score: checked?.score ?? NaN });
 }
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
@@ -122,6 +171,7 @@ export async function runStages(
       firstToken,
       logits,
     });
+    if (options.rewatchFrames) await rewatchStages(session, generation, options.rewatchFrames, report);
     for (const length of options.contexts) {
       await context.assumeFilled(length);
       const stepMs: number[] = [];
