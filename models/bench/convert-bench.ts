@@ -1,58 +1,138 @@
 /**
- * npm run bench:convert -- --preset tiny|0.5b|3b|7b [--dtype q4f16 --dtype q4]
- * Writes a synthetic bf16 checkpoint of the preset's exact shapes into a temporary folder, converts it
- * once per dtype in a child process (the CLI, as a user runs it), and prints seconds, input MB/s and the
- * converter process's peak RSS (getrusage maxrss, reported by the child itself). Deletes everything after.
- * Goal on the 7B: peak RSS <= 3 GB.
+ * npm run bench:convert -- --preset tiny|0.5b|3b|7b [--dtype q4f16 --dtype q4] [--no-chromium]
+ * Writes a synthetic bf16 checkpoint of the preset's exact shapes into a temporary folder, then, per dtype,
+ * converts it with the CLI in a child process (as a user runs it) on every core and on one thread (--threads 1),
+ * and in Chromium: picked through the model panel's convert-input (tests/pages/convert.html), converted by the
+ * page's convert worker into OPFS. Prints seconds, input MB/s and peak memory: the CLI's peak RSS (getrusage
+ * maxrss, reported by the child itself) and the browser's peak PSS (renderer, which runs the convert and
+ * quantize workers, and all processes). Deletes everything after. Goals (issue 11): the page within 1.3x of
+ * the CLI; the multi-core CLI >= 1.6x its single-thread speed on 2 cores; peak memory <= 3 GB.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, statfsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, mkdtempSync, rmSync, statfsSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { isDtype, type ModelDtype } from '../../src/lib/models/model-layout.ts';
+import { collectConsole, launchChromium, startDevServer } from '../../tests/support/browser.ts';
+import { waitForHarness } from '../../tests/support/harness.ts';
+import { referenceModelDir, referenceModels } from '../../tests/support/reference.ts';
 import { PRESETS, type PresetName } from './presets.ts';
+import { chromiumPss, samplePeak } from './process-memory.ts';
 import { writeSyntheticCheckpoint } from './synthetic-checkpoint.ts';
 
 const CLI = join(dirname(fileURLToPath(import.meta.url)), '../converter/cli.ts');
 
 const { values } = parseArgs({
-  options: { preset: { type: 'string' }, dtype: { type: 'string', multiple: true, default: ['q4f16', 'q4'] } },
+  options: {
+    preset: { type: 'string' },
+    dtype: { type: 'string', multiple: true, default: ['q4f16', 'q4'] },
+    'no-chromium': { type: 'boolean', default: false },
+  },
 });
-if (!values.preset || !(values.preset in PRESETS)) {
+if (!values.preset || !(values.preset in PRESETS) || !values.dtype.every(isDtype)) {
   console.error(
-    `usage: npm run bench:convert -- --preset ${Object.keys(PRESETS).join('|')} [--dtype q4f16 --dtype q4]`,
+    `usage: npm run bench:convert -- --preset ${Object.keys(PRESETS).join('|')} [--dtype q4f16 --dtype q4] [--no-chromium]`,
   );
   process.exit(1);
 }
 const preset = PRESETS[values.preset as PresetName];
+const dtypes = values.dtype as ModelDtype[];
+
+interface Row {
+  how: string;
+  dtype: ModelDtype;
+  seconds: number;
+  memory: string;
+}
+
+function cliRun(ckpt: string, out: string, dtype: ModelDtype, threads: number): Row {
+  const started = performance.now();
+  const log = execFileSync(
+    process.execPath,
+    ['--import', 'tsx', CLI, '--in', ckpt, '--out', out, '--dtype', dtype, '--threads', String(threads)],
+    { encoding: 'utf8', maxBuffer: 2 ** 26 },
+  );
+  const seconds = (performance.now() - started) / 1000;
+  const outBytes = Number(execFileSync('du', ['-sb', out], { encoding: 'utf8' }).split('\t')[0]);
+  rmSync(out, { recursive: true, force: true });
+  return {
+    how: `CLI, ${threads} thread${threads > 1 ? 's' : ''}`,
+    dtype,
+    seconds,
+    memory: `peak RSS ${/peak RSS (\d+) MB/.exec(log)?.[1]} MB; output ${(outBytes / 1e9).toFixed(2)} GB`,
+  };
+}
+
+/** Converts the checkpoint folder in Chromium, through the panel, into OPFS (a fresh profile per dtype). */
+async function chromiumRun(ckpt: string, dtype: ModelDtype): Promise<Row> {
+  const server = await startDevServer();
+  const browser = await launchChromium();
+  try {
+    const page = await browser.context.newPage();
+    const log = collectConsole(page);
+    await page.goto(`${server.url}/tests/pages/convert.html`);
+    await waitForHarness(page);
+    await page.locator('[data-testid=convert-dtype]').selectOption(dtype);
+    const memory = samplePeak(() => {
+      const m = chromiumPss(browser.userDataDir);
+      return { renderer: m.rendererMb, total: m.totalMb };
+    }, 500);
+    const started = performance.now();
+    await page.locator('[data-testid=convert-input]').setInputFiles(ckpt);
+    const ended = page.locator('[data-testid=convert-note], [data-testid=convert-error]').first();
+    await ended.waitFor({ timeout: 6 * 3600_000 });
+    const seconds = (performance.now() - started) / 1000;
+    const peak = memory.stop();
+    const note = await ended.innerText();
+    if (!note.startsWith('Converted')) throw new Error(`Chromium: ${note}\n${log.slice(-20).join('\n')}`);
+    return {
+      how: 'Chromium (page)',
+      dtype,
+      seconds,
+      memory: `peak PSS renderer ${peak.renderer.toFixed(0)} MB, all processes ${peak.total.toFixed(0)} MB; ${note}`,
+    };
+  } finally {
+    await browser.close();
+    await server.server.close();
+  }
+}
+
 const work = mkdtempSync(join(tmpdir(), `rewatch-bench-${values.preset}-`));
 try {
   const free = statfsSync(work).bavail * statfsSync(work).bsize;
   console.log(
     `preset ${values.preset}: writing the synthetic checkpoint to ${work} (${(free / 1e9).toFixed(0)} GB free)`,
   );
-  let started = performance.now();
-  const inputBytes = writeSyntheticCheckpoint(join(work, 'ckpt'), preset);
+  const started = performance.now();
+  const ckpt = join(work, 'ckpt');
+  const inputBytes = writeSyntheticCheckpoint(ckpt, preset);
+  // The page also wants the tokenizer files (the app needs them); the reference's are as good as any.
+  for (const f of ['tokenizer.json', 'tokenizer_config.json'])
+    copyFileSync(join(referenceModelDir(referenceModels()[0]), f), join(ckpt, f));
   console.log(
     `  checkpoint: ${(inputBytes / 1e9).toFixed(2)} GB in ${((performance.now() - started) / 1000).toFixed(1)} s`,
   );
-  for (const dtype of values.dtype) {
-    const out = join(work, `out-${dtype}`);
-    started = performance.now();
-    const log = execFileSync(
-      process.execPath,
-      ['--import', 'tsx', CLI, '--in', join(work, 'ckpt'), '--out', out, '--dtype', dtype],
-      { encoding: 'utf8', maxBuffer: 2 ** 26 },
-    );
-    const seconds = (performance.now() - started) / 1000;
-    const rss = Number(/peak RSS (\d+) MB/.exec(log)?.[1]);
-    const outBytes = Number(execFileSync('du', ['-sb', out], { encoding: 'utf8' }).split('\t')[0]);
+  const rows: Row[] = [];
+  const report = (r: Row) => {
+    rows.push(r);
     console.log(
-      `  ${dtype}: ${seconds.toFixed(1)} s, ${(inputBytes / 1e6 / seconds).toFixed(1)} MB/s input, peak RSS ${rss} MB, output ${(outBytes / 1e9).toFixed(2)} GB`,
+      `  ${r.dtype} ${r.how}: ${r.seconds.toFixed(1)} s, ${(inputBytes / 1e6 / r.seconds).toFixed(1)} MB/s input, ${r.memory}`,
     );
-    for (const line of log.split('\n').filter((l) => l.includes('.onnx'))) console.log(`    ${line}`);
-    rmSync(out, { recursive: true, force: true });
+  };
+  for (const dtype of dtypes) {
+    report(cliRun(ckpt, join(work, `out-${dtype}`), dtype, availableParallelism()));
+    if (availableParallelism() > 1) report(cliRun(ckpt, join(work, `out-${dtype}-1`), dtype, 1));
+    if (!values['no-chromium']) report(await chromiumRun(ckpt, dtype));
+    const cli = rows.find((r) => r.dtype === dtype && r.how.startsWith('CLI'))!;
+    const single = rows.find((r) => r.dtype === dtype && r.how === 'CLI, 1 thread');
+    const page = rows.find((r) => r.dtype === dtype && r.how.startsWith('Chromium'));
+    if (single)
+      console.log(
+        `  ${dtype}: CLI on ${availableParallelism()} cores is ${(single.seconds / cli.seconds).toFixed(2)}x its single-thread speed`,
+      );
+    if (page) console.log(`  ${dtype}: the page takes ${(page.seconds / cli.seconds).toFixed(2)}x the CLI's time`);
   }
 } finally {
   rmSync(work, { recursive: true, force: true });

@@ -6,7 +6,7 @@
  * outputs logits (float32) and present.N.{key,value}.
  */
 import { Graph } from './graph.ts';
-import type { Checkpoint } from './checkpoint.ts';
+import type { CheckpointReader } from './checkpoint-reader.ts';
 import type { QwenVLConfig } from './config.ts';
 import type { AttentionKernel } from '../../src/lib/models/model-layout.ts';
 import { groupQueryAttention, selfAttention, standardAttention } from './attention.ts';
@@ -23,7 +23,7 @@ export interface DecoderOptions {
   attention?: AttentionKernel;
 }
 
-export function buildDecoder(ckpt: Checkpoint, cfg: QwenVLConfig, opts: DecoderOptions): Graph {
+export function buildDecoder(ckpt: CheckpointReader, cfg: QwenVLConfig, opts: DecoderOptions): Graph {
   const t = cfg.text;
   const type = opts.floatType;
   const keys = textKeys(ckpt);

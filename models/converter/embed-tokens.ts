@@ -1,7 +1,7 @@
 /** The embed_tokens graph transformers.js runs first: input_ids [batch, seq] -> inputs_embeds [batch, seq, hidden]. */
 import { tableRowsPerPart } from '../../src/lib/models/model-layout.ts';
 import { Graph } from './graph.ts';
-import type { Checkpoint } from './checkpoint.ts';
+import type { CheckpointReader } from './checkpoint-reader.ts';
 import type { QwenVLConfig } from './config.ts';
 import { textKeys } from './text-keys.ts';
 import { tableWeight, type FloatType } from './weights.ts';
@@ -13,7 +13,7 @@ export interface EmbedTokensOptions {
   maxPartBytes?: number;
 }
 
-export function buildEmbedTokens(ckpt: Checkpoint, cfg: QwenVLConfig, opts: EmbedTokensOptions): Graph {
+export function buildEmbedTokens(ckpt: CheckpointReader, cfg: QwenVLConfig, opts: EmbedTokensOptions): Graph {
   const g = new Graph('embed_tokens');
   const ids = g.input('input_ids', 'int64', ['batch_size', 'sequence_length']);
   const key = `${textKeys(ckpt).prefix}embed_tokens.weight`;

@@ -158,7 +158,7 @@ export class Graph {
 
   /** A constant of any element type from raw little-endian bytes. */
   constant(type: ElemType, raw: Uint8Array, dims: number[]): string {
-    const key = `${type}|${dims.join('x')}|${Buffer.from(raw).toString('base64')}`;
+    const key = `${type}|${dims.join('x')}|${raw.join(',')}`;
     const existing = this.constants.get(key);
     if (existing) return existing.name;
     const name = `/const/${type}_${this.constants.size}`;

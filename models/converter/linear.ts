@@ -5,7 +5,7 @@
  * bias and in which precision.
  */
 import type { Graph, LazyTensor } from './graph.ts';
-import type { Checkpoint } from './checkpoint.ts';
+import type { CheckpointReader } from './checkpoint-reader.ts';
 import { matmulWeight, vectorWeight, type FloatType } from './weights.ts';
 
 /** Emits the Linear child `name` of a module on `x`, mapping `features` [in, out]; its nodes under `.../name/`. */
@@ -18,7 +18,13 @@ export function linear(g: Graph, x: string, weight: LazyTensor, bias?: LazyTenso
 }
 
 /** The checkpoint module `prefix`'s Linears: `${prefix}.${name}.weight` (and `.bias` when `bias`), in `type`. */
-export function checkpointLinear(g: Graph, ckpt: Checkpoint, prefix: string, type: FloatType, bias: boolean): Linear {
+export function checkpointLinear(
+  g: Graph,
+  ckpt: CheckpointReader,
+  prefix: string,
+  type: FloatType,
+  bias: boolean,
+): Linear {
   return (name, x, features) =>
     g.scope(name, () =>
       linear(

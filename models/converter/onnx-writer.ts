@@ -4,10 +4,9 @@
  * files `<file>_data`, `<file>_data_1`, ... of at most `chunkBytes` each (the names transformers.js
  * fetches), since protobuf cannot hold more than 2 GB.
  */
-import { join } from 'node:path';
 import { externalDataName } from '../../src/lib/models/model-layout.ts';
 import { onnx, valueInfo, type Graph, type ElemType, type LazyTensor, type TensorProto, ONNX_TYPE } from './graph.ts';
-import type { OutputSink, OutputFile } from './output-sink.ts';
+import type { OutputFile, OutputWriter } from './output-target.ts';
 
 export const OPSET = [
   { domain: '', version: 17 },
@@ -17,11 +16,13 @@ export const OPSET = [
 const ELEM_BYTES: Record<ElemType, number> = { float32: 4, float16: 2, int64: 8, int32: 4, bool: 1, uint8: 1 };
 
 export interface WriteOptions {
-  sink: OutputSink;
+  sink: OutputWriter;
   /** Graphs whose weights total more than this use external data. */
   inlineLimitBytes: number;
   /** Maximum size of one external data file (a larger single tensor gets a file of its own). */
   chunkBytes: number;
+  /** Called after each weight is written (progress; it may throw to stop the conversion). */
+  onWeight?: () => void;
 }
 
 export interface WrittenModel {
@@ -59,7 +60,7 @@ export async function writeModel(g: Graph, dir: string, fileName: string, opts: 
         const size = weightBytes(w);
         if (!file || (offset > 0 && offset + size > opts.chunkBytes)) {
           file?.close();
-          file = opts.sink.open(join(dir, externalDataName(fileName, chunks++)));
+          file = await opts.sink.open(`${dir}/${externalDataName(fileName, chunks++)}`);
           offset = 0;
         }
         const bytes = await produce(w);
@@ -73,6 +74,7 @@ export async function writeModel(g: Graph, dir: string, fileName: string, opts: 
         offset += size;
       }
       initializers.push(tensor);
+      opts.onWeight?.();
     }
   } finally {
     file?.close();
@@ -89,6 +91,6 @@ export async function writeModel(g: Graph, dir: string, fileName: string, opts: 
       output: g.outputs.map(valueInfo),
     }),
   });
-  opts.sink.writeFile(join(dir, fileName), onnx.ModelProto.encode(model).finish());
+  await opts.sink.writeFile(`${dir}/${fileName}`, onnx.ModelProto.encode(model).finish());
   return { externalChunks: chunks, weightBytes: total };
 }

@@ -4,7 +4,7 @@
  * MatMul initializer. It is small (1.5M values in the 7B), so it is read whole rather than by rows.
  */
 import { floatBytes, type Graph, type LazyTensor } from './graph.ts';
-import type { Checkpoint } from './checkpoint.ts';
+import type { CheckpointReader } from './checkpoint-reader.ts';
 import type { VisionConfig } from './config.ts';
 import { linear } from './linear.ts';
 import type { FloatType } from './weights.ts';
@@ -12,7 +12,7 @@ import type { FloatType } from './weights.ts';
 /** float32 pixel rows of the vision tower `prefix` -> [N, hidden] patch embeddings in `type`. */
 export function patchEmbed(
   g: Graph,
-  ckpt: Checkpoint,
+  ckpt: CheckpointReader,
   prefix: string,
   pixelValues: string,
   v: VisionConfig,

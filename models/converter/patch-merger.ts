@@ -1,6 +1,6 @@
 /** The vision tower's patch merger: RMSNorm, each sm^2 consecutive rows (one merge group) -> one row, Linear, GELU(erf), Linear. */
 import type { Graph } from './graph.ts';
-import type { Checkpoint } from './checkpoint.ts';
+import type { CheckpointReader } from './checkpoint-reader.ts';
 import type { VisionConfig } from './config.ts';
 import { checkpointLinear } from './linear.ts';
 import { rmsNorm } from './rms-norm.ts';
@@ -9,7 +9,7 @@ import { vectorWeight, type FloatType } from './weights.ts';
 /** The float32 stream of the vision tower `prefix` -> [N / sm^2, out_hidden] features in `type`. */
 export function patchMerger(
   g: Graph,
-  ckpt: Checkpoint,
+  ckpt: CheckpointReader,
   prefix: string,
   x: string,
   v: VisionConfig,

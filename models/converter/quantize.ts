@@ -8,17 +8,21 @@
 import { f16ToF32 } from '../../src/lib/models/safetensors.ts';
 import { onnx, type Graph, type LazyTensor } from './graph.ts';
 import { blockCount, quantizedSizes, quantizeRows, type QuantizedMatrix } from './block-quant.ts';
+import { inThread, type QuantizeRunner } from './quantize-runner.ts';
 import { isCheckpointMatrix, type FloatType } from './weights.ts';
 
 export const BITS = 4;
 export const BLOCK_SIZE = 32;
 
-/** Rows quantized per slice when reading from the checkpoint. */
+/** Rows quantized per slice when reading from the checkpoint: at most 2048, and about 32 MB of float32. */
 const SLICE_ROWS = 2048;
+const SLICE_BYTES = 32 * 2 ** 20;
 
 export interface QuantizeOptions {
   /** The graph's activation type; MatMulNBits scales use it too. */
   floatType: FloatType;
+  /** Where row slices are quantized (default: this thread); a pool quantizes several at once. */
+  runner?: QuantizeRunner;
 }
 
 /** Rewrites `g` in place; returns how many MatMuls were quantized. */
@@ -32,7 +36,7 @@ export function quantizeMatMuls(g: Graph, opts: QuantizeOptions): number {
     const weight = g.weights[wIndex];
     if (!weight || weight.dims.length !== 2 || uses.get(weight.name) !== 1) return;
     const [k, n] = weight.dims;
-    const parts = quantizedWeight(weight, opts.floatType);
+    const parts = quantizedWeight(weight, opts.floatType, opts.runner ?? inThread);
     g.weights.splice(wIndex, 1, ...parts);
     g.nodes[index] = onnx.NodeProto.create({
       name: `${node.name}NBits`,
@@ -53,7 +57,7 @@ export function quantizeMatMuls(g: Graph, opts: QuantizeOptions): number {
 }
 
 /** The three MatMulNBits initializers for one [K, N] weight; the first to be written computes all three. */
-function quantizedWeight(w: LazyTensor, floatType: FloatType): LazyTensor[] {
+function quantizedWeight(w: LazyTensor, floatType: FloatType, runner: QuantizeRunner): LazyTensor[] {
   const [k, n] = w.dims;
   const blocks = blockCount(k, BLOCK_SIZE);
   const sizes = quantizedSizes(k, BLOCK_SIZE, floatType);
@@ -66,10 +70,16 @@ function quantizedWeight(w: LazyTensor, floatType: FloatType): LazyTensor[] {
       zeroPoints: new Uint8Array(n * sizes.zeroPoints),
     };
     if (isCheckpointMatrix(w)) {
-      for (let r0 = 0; r0 < n; r0 += SLICE_ROWS) {
-        const count = Math.min(SLICE_ROWS, n - r0);
-        quantizeRows(w.rows(r0, count), count, k, BLOCK_SIZE, floatType, out, r0);
+      // Slices are read here, in order, and quantized by the runner, up to `parallel` at once.
+      const step = Math.max(1, Math.min(SLICE_ROWS, Math.floor(SLICE_BYTES / (4 * k))));
+      const inFlight: Promise<void>[] = [];
+      for (let r0 = 0; r0 < n; r0 += step) {
+        const count = Math.min(step, n - r0);
+        const job = { rows: w.rows(r0, count), count, k, blockSize: BLOCK_SIZE, floatType };
+        inFlight.push(runner.run(job).then((part) => place(part, out, r0, sizes)));
+        if (inFlight.length >= runner.parallel) await inFlight.shift();
       }
+      await Promise.all(inFlight);
     } else {
       quantizeRows(transpose(await w.bytes(), w.type, k, n), n, k, BLOCK_SIZE, floatType, out, 0);
     }
@@ -89,6 +99,18 @@ function quantizedWeight(w: LazyTensor, floatType: FloatType): LazyTensor[] {
     { name: `${w.name}.q4_scales`, type: floatType, dims: [n * blocks], bytes: take('scales') },
     { name: `${w.name}.q4_zero_points`, type: 'uint8', dims: [n * sizes.zeroPoints], bytes: take('zeroPoints') },
   ];
+}
+
+/** A slice's quantized rows, copied into the whole matrix's at row `row0`. */
+function place(
+  part: QuantizedMatrix,
+  out: QuantizedMatrix,
+  row0: number,
+  sizes: ReturnType<typeof quantizedSizes>,
+): void {
+  out.data.set(part.data, row0 * sizes.data);
+  out.scales.set(part.scales, row0 * sizes.scales);
+  out.zeroPoints.set(part.zeroPoints, row0 * sizes.zeroPoints);
 }
 
 /** [K, N] float bytes -> [N, K] float32 rows. */

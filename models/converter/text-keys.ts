@@ -2,8 +2,8 @@
  * Where the language model's tensors live in a checkpoint. Files saved by transformers <= 4.51 (and the
  * official Qwen2.5-VL / ReWatch-R1 uploads) use `model.layers.*`; newer saves use `model.language_model.*`.
  */
-import type { Checkpoint } from './checkpoint.ts';
-import { CheckpointError } from './checkpoint.ts';
+import type { CheckpointReader } from './checkpoint-reader.ts';
+import { CheckpointError } from './checkpoint-reader.ts';
 
 export interface TextKeys {
   /** Prefix of `embed_tokens`, `layers.N`, `norm`. */
@@ -13,7 +13,7 @@ export interface TextKeys {
   tied: boolean;
 }
 
-export function textKeys(ckpt: Checkpoint): TextKeys {
+export function textKeys(ckpt: CheckpointReader): TextKeys {
   const prefix = ['model.', 'model.language_model.'].find((p) => ckpt.has(`${p}embed_tokens.weight`));
   if (!prefix)
     throw new CheckpointError(`tensor "model.embed_tokens.weight" is missing from the checkpoint in ${ckpt.dir}`);

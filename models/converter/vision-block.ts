@@ -4,7 +4,7 @@
  * projections that write into the stream (attn.proj, mlp.down_proj) return float32 (see residualLinear).
  */
 import type { Graph } from './graph.ts';
-import type { Checkpoint } from './checkpoint.ts';
+import type { CheckpointReader } from './checkpoint-reader.ts';
 import type { VisionConfig } from './config.ts';
 import { checkpointLinear, linear, type Linear } from './linear.ts';
 import { swiGluMlp } from './mlp.ts';
@@ -23,7 +23,7 @@ const RESIDUAL_PROJECTION_SCALE = 2 ** -8;
 /** Block `index` of the vision tower `prefix`; window attention unless listed in fullatt_block_indexes (then per temporal slice). */
 export function visionBlock(
   g: Graph,
-  ckpt: Checkpoint,
+  ckpt: CheckpointReader,
   prefix: string,
   index: number,
   x: string,
@@ -72,7 +72,7 @@ export function visionBlock(
  * graphs the fp16 MatMul sees the input pre-scaled by RESIDUAL_PROJECTION_SCALE; the product is cast to
  * float32 and scaled back, then the bias, kept in float32, is added.
  */
-function residualLinear(g: Graph, ckpt: Checkpoint, prefix: string, type: FloatType): Linear {
+function residualLinear(g: Graph, ckpt: CheckpointReader, prefix: string, type: FloatType): Linear {
   if (type === 'float32') return checkpointLinear(g, ckpt, prefix, type, true);
   return (name, x, features) =>
     g.scope(name, () => {

@@ -26,7 +26,7 @@
  *   their MatMuls stay ordinary fp16 MatMuls for the quantization pass. Their biases are fp32 (vision-block.ts).
  */
 import { Graph, type ElemType } from './graph.ts';
-import type { Checkpoint } from './checkpoint.ts';
+import type { CheckpointReader } from './checkpoint-reader.ts';
 import type { QwenVLConfig } from './config.ts';
 import { patchEmbed } from './patch-embed.ts';
 import { patchMerger } from './patch-merger.ts';
@@ -44,7 +44,7 @@ export interface VisionEncoderOptions {
 }
 
 /** Builds the vision encoder graph; weights stay lazy (read from `ckpt` only when the writer asks). */
-export function buildVisionEncoder(ckpt: Checkpoint, cfg: QwenVLConfig, opts: VisionEncoderOptions): Graph {
+export function buildVisionEncoder(ckpt: CheckpointReader, cfg: QwenVLConfig, opts: VisionEncoderOptions): Graph {
   const g = new Graph('vision_encoder');
   const v = cfg.vision;
   const type = opts.floatType;

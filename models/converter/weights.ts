@@ -3,7 +3,7 @@
  * are produced once, when the writer streams it, and big matrices are read a slice of rows at a time so a
  * weight never costs more than its output plus one slice.
  */
-import type { Checkpoint } from './checkpoint.ts';
+import type { CheckpointReader } from './checkpoint-reader.ts';
 import { floatBytes, type LazyTensor } from './graph.ts';
 
 export type FloatType = 'float32' | 'float16';
@@ -27,7 +27,7 @@ function sliceRows(cols: number): number {
   return Math.max(1, Math.floor(SLICE_BYTES / (4 * cols)));
 }
 
-function shape2d(ckpt: Checkpoint, key: string): [number, number] {
+function shape2d(ckpt: CheckpointReader, key: string): [number, number] {
   const shape = ckpt.info(key).shape;
   if (shape.length !== 2)
     throw new Error(`checkpoint tensor "${key}" should be 2-D, has shape ${JSON.stringify(shape)}`);
@@ -43,7 +43,7 @@ function checked<T extends LazyTensor>(w: T, dims: number[]): T {
 
 /** A Linear layer's weight ([out, in] in the checkpoint) as a [in, out] MatMul initializer. */
 export function matmulWeight(
-  ckpt: Checkpoint,
+  ckpt: CheckpointReader,
   key: string,
   type: FloatType,
   dims: [inFeatures: number, outFeatures: number],
@@ -78,7 +78,7 @@ export function matmulWeight(
  * Gather); the whole table when no range is given.
  */
 export function tableWeight(
-  ckpt: Checkpoint,
+  ckpt: CheckpointReader,
   key: string,
   type: FloatType,
   range?: { start: number; count: number },
@@ -104,7 +104,7 @@ export function tableWeight(
 }
 
 /** A 1-D weight (bias, norm scale) of `length` values, read whole. */
-export function vectorWeight(ckpt: Checkpoint, key: string, type: FloatType, length: number): LazyTensor {
+export function vectorWeight(ckpt: CheckpointReader, key: string, type: FloatType, length: number): LazyTensor {
   const shape = ckpt.info(key).shape;
   if (shape.length !== 1)
     throw new Error(`checkpoint tensor "${key}" should be 1-D, has shape ${JSON.stringify(shape)}`);

@@ -26,10 +26,13 @@ import {
 import { findCachedModel } from '../io/model-cache.ts';
 import { registerServiceWorker } from '../io/offline.ts';
 import type { FolderFile } from '../io/dropped-folder.ts';
+import type { ConvertedModel } from '../io/opfs-models.ts';
+import { lastModel, rememberModel } from '../io/last-model.ts';
 import { probeModelFolder } from '../io/model-folder-probe.ts';
 import { GRAPHS, onnxPath } from '../lib/models/model-layout.ts';
 import { completeDtypes, pickedFolder, type PickedFolder } from '../lib/models/picked-folder.ts';
 import { CapabilityState } from './capability.svelte.ts';
+import { ConvertState } from './convert.svelte.ts';
 import { DownloadsState } from './downloads.svelte.ts';
 import type { ModelLoadState } from './model-load.svelte.ts';
 
@@ -39,7 +42,7 @@ const DEFAULT_ENTRY = 'rewatch-r1-7b';
 export type Availability = 'checking' | 'on-server' | 'cached' | 'missing';
 
 /** What was last asked to load, so a lost device can reload it or fall back to WASM. */
-type LoadTarget = { label: string; source: ModelSource; dtype: ModelDtype; wasmFits: boolean };
+type LoadTarget = { label: string; source: ModelSource; dtype: ModelDtype; wasmFits: boolean; converted?: string };
 
 /** Weights plus room for the KV cache and activations, as a share of WASM's 4 GiB: a folder's files decide. */
 const WASM_HEADROOM = 1.25;
@@ -47,6 +50,8 @@ const WASM_HEADROOM = 1.25;
 export class ModelsState {
   readonly capability = new CapabilityState();
   readonly downloads = new DownloadsState();
+  /** Checkpoints converted in the page, into this browser's OPFS. */
+  readonly converter = new ConvertState(this.capability);
   readonly #model: ModelLoadState;
   #selectedId = $state(DEFAULT_ENTRY);
   #availability = $state.raw<Record<string, Availability>>(Object.fromEntries(CATALOG.map((e) => [e.id, 'checking'])));
@@ -58,6 +63,8 @@ export class ModelsState {
   #hostProblem = $state.raw<Record<string, string>>({});
   /** The device the person chose in the panel ('auto': device-policy.ts decides). */
   #deviceChoice = $state<DeviceChoice>('auto');
+  /** The converted model this visit loaded again because it was the last one loaded, or null. */
+  #resumed = $state<string | null>(null);
 
   constructor(model: ModelLoadState) {
     this.#model = model;
@@ -125,9 +132,20 @@ export class ModelsState {
 
   /** Probes the GPU, lists the cache, finds which entries this server or the cache holds, and sets up offline use. */
   async init(): Promise<void> {
-    await Promise.all([this.capability.probe(), this.downloads.refresh(), registerServiceWorker()]);
+    await Promise.all([
+      this.capability.probe(),
+      this.downloads.refresh(),
+      this.converter.refresh(),
+      registerServiceWorker(),
+    ]);
     const found = await Promise.all(CATALOG.map(async (e) => [e.id, await this.#locate(e)] as const));
     this.#availability = Object.fromEntries(found);
+    const last = lastModel();
+    const remembered = this.converter.models.find((m) => m.name === last);
+    if (remembered && !this.busy && !this.#model.loaded) {
+      this.#resumed = remembered.name;
+      void this.loadConverted(remembered);
+    }
     const preferred = [DEFAULT_ENTRY, ...CATALOG.map((e) => e.id)].find((id) => this.#availability[id] !== 'missing');
     if (preferred) this.#selectedId = preferred;
   }
@@ -232,8 +250,11 @@ export class ModelsState {
     await this.#load({ label: record.name, source, dtype: record.dtype, wasmFits }, this.#deviceChoice);
   }
 
-  /** Loads a converted model folder picked or dropped from disk (paths start with the folder's name); its files never leave the machine. */
-  async loadFolder(files: FolderFile[]): Promise<void> {
+  /**
+   * Loads a converted model folder picked or dropped from disk, or converted into this browser (`where`
+   * says which); paths start with the folder's name. Its files never leave the machine.
+   */
+  async loadFolder(files: FolderFile[], where = 'local folder', converted?: string): Promise<void> {
     this.#error = null;
     let folder: PickedFolder;
     try {
@@ -251,9 +272,25 @@ export class ModelsState {
     const wasmFits = dtypes.some((d) => d === wasmDtype(d) && sizeOf(d) * WASM_HEADROOM <= WASM_MEMORY_LIMIT);
     const dtype = this.#folderDtype(dtypes, wasmFits);
     await this.#load(
-      { label: `${folder.name} (local folder)`, source: folder.source, dtype, wasmFits },
+      { label: `${folder.name} (${where})`, source: folder.source, dtype, wasmFits, converted },
       this.#deviceChoice,
     );
+  }
+
+  /** Loads a model converted into this browser's OPFS (read from disk, no network); the next visit loads it again. */
+  loadConverted(model: ConvertedModel): Promise<void> {
+    return this.loadFolder(model.files, 'in this browser', model.name);
+  }
+
+  /** The converted model this visit loaded again by itself (the last one loaded before), or null. */
+  get resumed(): string | null {
+    return this.#resumed;
+  }
+
+  /** Stops loading the last model by itself on the next visits. */
+  forgetLastModel(): void {
+    rememberModel(null);
+    this.#resumed = null;
   }
 
   async deleteCached(key: string): Promise<void> {
@@ -287,7 +324,9 @@ export class ModelsState {
     this.#last = target;
     this.#phase = 'loading';
     try {
-      await this.#model.load(target.source, { device, dtype: target.dtype, wasmFits: target.wasmFits });
+      const loaded = await this.#model.load(target.source, { device, dtype: target.dtype, wasmFits: target.wasmFits });
+      // The last model loaded is the one to load again next time, if it is one converted here.
+      if (loaded) rememberModel(target.converted ?? null);
     } finally {
       this.#phase = 'idle';
     }

@@ -18,6 +18,19 @@ export function completeDtypes(paths: ReadonlySet<string>): ModelDtype[] {
 }
 
 /**
+ * A picked folder's name and its files with paths relative to it: paths as the browser gives them
+ * (`<folder>/onnx/x.onnx` from webkitRelativePath) lose their common top folder.
+ */
+export function relativeToTop<F extends { path: string }>(files: readonly F[]): { name: string; files: F[] } {
+  const top = files[0]?.path.includes('/') ? files[0].path.slice(0, files[0].path.indexOf('/') + 1) : '';
+  const inTop = top !== '' && files.every((f) => f.path.startsWith(top));
+  return {
+    name: inTop ? top.slice(0, -1) : 'picked files',
+    files: files.map((f) => ({ ...f, path: inTop ? f.path.slice(top.length) : f.path })),
+  };
+}
+
+/**
  * `files` carry paths as the browser gives them (`<folder>/onnx/x.onnx` from webkitRelativePath); the
  * common top folder is stripped. Throws a TypeError saying what is wrong with the folder.
  */
@@ -29,10 +42,7 @@ export function pickedFolder(
     throw new TypeError(
       'The folder is empty: pick the folder `npm run convert` wrote (it holds config.json and onnx/).',
     );
-  const top = files[0].path.includes('/') ? files[0].path.slice(0, files[0].path.indexOf('/') + 1) : '';
-  const inTop = top !== '' && files.every((f) => f.path.startsWith(top));
-  const relative = files.map((f) => ({ path: inTop ? f.path.slice(top.length) : f.path, file: f.file }));
-  const name = inTop ? top.slice(0, -1) : 'picked files';
+  const { name, files: relative } = relativeToTop(files);
   const paths = new Set(relative.map((f) => f.path));
   if (!paths.has('config.json')) {
     throw new TypeError(

@@ -4,11 +4,12 @@
  * `outcomeOf` on the worker's side; the typed client on the page turns a failure back into an AppError with
  * `valueOf`. No comlink handler is involved, so the kind survives the boundary as plain data.
  */
+import type { ConvertErrorKind } from './convert-protocol.ts';
 import type { FramesErrorKind } from './frames-protocol.ts';
 import type { InferenceErrorKind } from './inference-protocol.ts';
 
 /** Every worker's kinds; each API's Outcome narrows it to its own (FramesOutcome, InferenceOutcome). */
-export type AppErrorKind = FramesErrorKind | InferenceErrorKind;
+export type AppErrorKind = FramesErrorKind | InferenceErrorKind | ConvertErrorKind;
 
 /** A failed call: the kind to switch on and a message meant for people. */
 export interface Failure<K extends AppErrorKind> {

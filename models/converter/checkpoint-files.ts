@@ -1,0 +1,24 @@
+/**
+ * The files of a checkpoint folder as the converter reads them, so that the same conversion runs on a
+ * folder on disk (Node, checkpoint.ts) and on a folder picked in the page (workers/convert/blob-files.ts).
+ * Reads are synchronous: Node's readSync, and FileReaderSync in the browser's worker.
+ */
+export interface CheckpointFiles {
+  /** The folder as messages name it (a path on disk, or the picked folder's name). */
+  readonly where: string;
+  has(name: string): boolean;
+  /** Size in bytes of a file the folder has. */
+  size(name: string): number;
+  /** Up to `length` bytes of `name` from `offset` (fewer only at the end of the file). */
+  read(name: string, offset: number, length: number): Uint8Array;
+}
+
+/** A whole file of the folder, as bytes. */
+export function readAll(files: CheckpointFiles, name: string): Uint8Array {
+  return files.read(name, 0, files.size(name));
+}
+
+/** A whole file of the folder, as UTF-8 text. */
+export function readText(files: CheckpointFiles, name: string): string {
+  return new TextDecoder().decode(readAll(files, name));
+}
