@@ -17,7 +17,8 @@
  * observation that cites a time against that range's frames, printing score and verdict.
  */
 import { parseArgs } from 'node:util';
-import type { ChatRequest, RunProgress } from '../src/lib/protocol/inference-protocol.ts';
+import type { ChatRequest, RewatchClip, RunProgress } from '../src/lib/protocol/inference-protocol.ts';
+import type { RewatchEvidence } from '../src/lib/trace/trace-evidence.ts';
 import { DTYPES, isDtype } from '../src/lib/models/model-layout.ts';
 import { DEFAULT_MAX_REWATCHES } from '../src/lib/generation/grounded-rewatch.ts';
 import { observationsToCheck } from '../src/lib/generation/evidence-check.ts';
@@ -30,7 +31,7 @@ import { LoadedModel } from '../workers/inference/loaded-model.ts';
 import { nodeBackend } from '../workers/inference/node-backend.ts';
 import { nodeModelFolder } from '../workers/inference/node-model-folder.ts';
 import { askToChat } from '../workers/inference/rewatch-chat.ts';
-import { checkEvidence, runGrounded, type Rewatch, type VideoClip } from '../workers/inference/grounded-run.ts';
+import { checkEvidence, runGrounded } from '../workers/inference/grounded-run.ts';
 import { ChatSession, runChat } from '../workers/inference/run-chat.ts';
 import { decodeFrameIndices, decodePlannedFrames, probeVideo } from './ffmpeg-frames.ts';
 
@@ -88,7 +89,7 @@ try {
   let request: ChatRequest;
   let expectedIds: number[] | null = null;
   /** A video file's clips by cited range (grounded re-watch and the evidence check share them). */
-  let clipFrames: ((cited: CitedRange) => Promise<VideoClip>) | null = null;
+  let clipFrames: ((cited: CitedRange) => Promise<RewatchClip>) | null = null;
   if (isReferenceCase(values.frames)) {
     if (values.grounded || values['check-evidence'])
       throw new TypeError(
@@ -124,7 +125,7 @@ try {
     console.error(`frame times (s): ${video.plan.times.map((t) => t.toFixed(3)).join(' ')}`);
     const file = values.frames;
     const probe = probeVideo(file);
-    const clips = new Map<string, Promise<VideoClip>>();
+    const clips = new Map<string, Promise<RewatchClip>>();
     clipFrames = (cited) => {
       const key = `${cited.start}-${cited.end ?? ''}`;
       if (!clips.has(key)) {
@@ -168,7 +169,7 @@ try {
   };
   const span = (r: { start: number; end?: number }) =>
     r.end === undefined ? formatTime(r.start) : `${formatTime(r.start)}-${formatTime(r.end)}`;
-  const printRewatch = (r: Rewatch, n: number) =>
+  const printRewatch = (r: RewatchEvidence, n: number) =>
     console.error(
       `\n[re-watch ${n}: cited ${span(r.cited)}, shown ${span(r)}${r.note ? ` (${r.note})` : ''}, ${r.times.length} frames at ${r.sampleFps.toFixed(2)} fps; frame times (s): ${r.times.map((t) => t.toFixed(3)).join(' ')}]`,
     );

@@ -1,5 +1,6 @@
 /** How steps and segments are named on screen (trace, timeline, caption), in one place. */
 import { formatTime } from '../lib/trace/timestamps.ts';
+import type { Verdict } from '../lib/generation/evidence-check.ts';
 import type { StepKind, TraceStep } from '../lib/trace/trace-parser.ts';
 import type { PlaybackSegment } from '../lib/trace/trace-playback.ts';
 
@@ -8,6 +9,13 @@ export const STEP_LABELS: Record<StepKind, string> = {
   action: 'Re-watch',
   observation: 'Observation',
   answer: 'Answer',
+};
+
+/** An evidence check's verdict on an observation. */
+export const VERDICT_LABELS: Record<Verdict, string> = {
+  supported: 'supported',
+  unclear: 'unclear',
+  unsupported: 'not supported',
 };
 
 /** `Step 2 · Re-watch · 00:04–00:06` */

@@ -9,6 +9,8 @@ import type {
   AskRequest,
   AskResult,
   ChatRequest,
+  ClipSource,
+  EvidenceCheck,
   InferenceApi,
   InferenceErrorKind,
   InferenceOutcome,
@@ -16,8 +18,10 @@ import type {
   LoadProgress,
   LoadResult,
   ModelSource,
+  RewatchClip,
   RunProgress,
 } from '../lib/protocol/inference-protocol.ts';
+import type { RewatchEvidence } from '../lib/trace/trace-evidence.ts';
 
 /** A failure of the inference worker, by kind. */
 export type InferenceError = AppError<InferenceErrorKind>;
@@ -26,6 +30,12 @@ export type InferenceError = AppError<InferenceErrorKind>;
 export interface RunCallbacks {
   onToken(piece: string): void;
   onProgress(progress: RunProgress): void;
+}
+
+/** A grounded ask's page side: the clip of each cited range, and each re-watch once its clip is appended. */
+export interface GroundedCallbacks {
+  clipFrames: ClipSource;
+  onRewatch(rewatch: RewatchEvidence): void;
 }
 
 function defaultWorker(): Worker {
@@ -54,13 +64,25 @@ export class InferenceClient {
 
   /**
    * Answers a question about a video. The frames' buffers are transferred to the worker, not copied: the
-   * caller's `request.frames.frames` are empty afterwards. @throws InferenceError
+   * caller's `request.frames.frames` are empty afterwards. A grounded request (`request.grounded`) needs
+   * `grounded`'s clips; they are copied to the worker, so the page may keep them. @throws InferenceError
    */
-  ask(request: AskRequest, callbacks: RunCallbacks): Promise<AskResult> {
+  ask(request: AskRequest, callbacks: RunCallbacks, grounded?: GroundedCallbacks): Promise<AskResult> {
     return this.#call(() => {
       const buffers = new Set(request.frames.frames.map((f) => f.buffer).filter((b) => b instanceof ArrayBuffer));
-      return this.#api.ask(transfer(request, [...buffers]), proxy(callbacks.onToken), proxy(callbacks.onProgress));
+      return this.#api.ask(
+        transfer(request, [...buffers]),
+        proxy(callbacks.onToken),
+        proxy(callbacks.onProgress),
+        grounded && proxy(grounded.clipFrames),
+        grounded && proxy(grounded.onRewatch),
+      );
     }, 'generation-failed');
+  }
+
+  /** Whether `clip` shows `observation`, by the loaded model (the clip is copied); null when stopped. @throws InferenceError */
+  checkEvidence(observation: string, clip: RewatchClip): Promise<EvidenceCheck | null> {
+    return this.#call(() => this.#api.checkEvidence(observation, clip), 'generation-failed');
   }
 
   /** Any prompt with images and videos (copied, so a caller may reuse its visuals). @throws InferenceError */

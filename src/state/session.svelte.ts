@@ -13,12 +13,19 @@ import {
 } from '../lib/trace/trace-export.ts';
 import { stepColors } from '../lib/trace/step-colors.ts';
 import { planPlayback } from '../lib/trace/trace-playback.ts';
+import { videoIdentity } from '../lib/trace/question-history.ts';
 import { AskRun } from './ask-run.svelte.ts';
+import { EvidenceRun } from './evidence-run.svelte.ts';
+import { FilmstripState } from './filmstrips.svelte.ts';
 import type { FramesClient } from './frames-client.ts';
+import { GroundedSettings } from './grounded-settings.svelte.ts';
 import type { Inference } from './inference.ts';
 import { PlayerState } from './player.svelte.ts';
+import { QuestionHistory } from './question-history.svelte.ts';
+import { RewatchClips } from './rewatch-clips.ts';
 import { TracePlaybackState } from './trace-playback.svelte.ts';
 import { TraceState } from './trace.svelte.ts';
+import { VideoCheck } from './video-check.svelte.ts';
 
 export interface LoadedVideo {
   file: Blob;
@@ -27,7 +34,7 @@ export interface LoadedVideo {
   url: string;
 }
 
-const VIDEO_EXTENSIONS = /\.(mp4|m4v|mov|webm|mkv|ogv|avi)$/i;
+const VIDEO_EXTENSIONS = /\.(mp4|m4v|mov|webm|mkv|ogv|avi|m2ts|mts)$/i;
 
 /** True for files a person means as a video (some systems give no MIME type for .mkv and friends). */
 export function looksLikeVideo(file: File): boolean {
@@ -47,6 +54,16 @@ export class Session {
   readonly trace = new TraceState();
   readonly playback: TracePlaybackState;
   readonly run: AskRun;
+  /** Grounded re-watch and evidence check settings (persisted). */
+  readonly grounded: GroundedSettings;
+  /** "Check evidence" on the trace on screen. */
+  readonly evidence: EvidenceRun;
+  /** Every question asked about each video this visit, with its trace. */
+  readonly history = new QuestionHistory(this.trace);
+  /** Thumbnails of the re-watched frames, decoded from the open video. */
+  readonly filmstrips: FilmstripState;
+  /** What is wrong with the open video, checked the moment it is opened. */
+  readonly check: VideoCheck;
 
   #video = $state.raw<LoadedVideo | null>(null);
   #error = $state('');
@@ -55,7 +72,17 @@ export class Session {
 
   constructor(frames: FramesClient, inference: Inference) {
     this.playback = new TracePlaybackState(this.player, () => this.segments);
-    this.run = new AskRun(frames, inference, this.trace);
+    this.grounded = new GroundedSettings(() => inference.model.loaded?.source ?? null);
+    const clips = new RewatchClips(frames);
+    this.evidence = new EvidenceRun(frames, inference, this.trace, clips, () => this.#video);
+    this.run = new AskRun(frames, inference, {
+      trace: this.trace,
+      grounded: this.grounded,
+      clips,
+      evidence: this.evidence,
+    });
+    this.filmstrips = new FilmstripState(frames, () => this.#video?.file ?? null);
+    this.check = new VideoCheck(frames, this.player);
   }
 
   get video(): LoadedVideo | null {
@@ -63,13 +90,20 @@ export class Session {
   }
   /** What went wrong last, for a person; '' when nothing did. */
   get error(): string {
-    return this.#error;
+    return this.#error || this.check.message;
   }
   /** Something worth knowing that is not an error (e.g. which video an imported trace was made for). */
   get notice(): string {
     return this.#notice;
   }
 
+  /** Which file the open video is (the question history's key); null when none is open. */
+  videoKey = $derived.by(() => {
+    const video = this.#video;
+    if (!video) return null;
+    const { file, name } = video;
+    return videoIdentity({ name, size: file.size, lastModified: file instanceof File ? file.lastModified : undefined });
+  });
   /** The video's length: from the player once known, else what the trace says. */
   duration = $derived(this.player.duration || (this.trace.meta?.video?.duration ?? 0));
   segments = $derived(planPlayback(this.trace.steps, this.duration));
@@ -77,7 +111,8 @@ export class Session {
   colors = $derived(stepColors(this.trace.steps));
 
   dismissError() {
-    this.#error = '';
+    if (this.#error) this.#error = '';
+    else this.check.dismiss();
   }
 
   /** Shows a video in the player. A file that is not a video changes nothing but the message. */
@@ -94,6 +129,7 @@ export class Session {
     if (previous) URL.revokeObjectURL(previous.url);
     this.#video = { file, name: file.name, url: URL.createObjectURL(file) };
     this.#error = '';
+    void this.check.check(file);
     this.#notice = cancelled
       ? `The question about "${previous.name}" was cancelled because a new video was opened.`
       : this.#mismatch();
@@ -104,7 +140,8 @@ export class Session {
   async #shipped(name: string, type: string): Promise<File> {
     const response = await fetch(`${import.meta.env.BASE_URL}${name}`);
     if (!response.ok) throw new Error(`HTTP ${response.status}`);
-    return new File([await response.blob()], name, { type });
+    // A fixed date: the same shipped file opened twice is the same video to the question history.
+    return new File([await response.blob()], name, { type, lastModified: 0 });
   }
 
   /** The synthetic sample video shipped with the app (public/sample-video.mp4). */
@@ -148,7 +185,10 @@ export class Session {
       checkImportSize(file.size);
       const trace = importTrace(file.name, await file.text());
       this.playback.stop();
+      this.history.keep();
       this.trace.load(trace);
+      if (this.videoKey) this.history.add(this.videoKey);
+      else this.history.detach();
       if (trace.question) this.question = trace.question;
       this.#error = '';
       this.#notice = this.#mismatch();
@@ -169,20 +209,48 @@ export class Session {
   async ask() {
     if (!this.#video) return void (this.#error = 'Open a video first: drop one above or choose a file.');
     if (!this.question.trim()) return void (this.#error = 'Type a question first.');
+    if (this.check.askBlocked) return void (this.#error = this.check.askBlocked);
     if (!this.run.running) {
       this.#error = '';
       this.playback.stop();
     }
+    const asked = { video: this.videoKey, trace: this.trace.meta, running: this.run.running };
+    if (!asked.running) this.history.keep();
     const message = await this.run.start({
       file: this.#video.file,
       videoName: this.#video.name,
       question: this.question.trim(),
     });
     if (message) this.#error = message;
+    // A run that got as far as the model made a new trace: it joins the list of the video it was asked about
+    // (even when another video was opened meanwhile and cancelled it).
+    if (!asked.running && asked.video && this.trace.meta !== asked.trace) {
+      this.history.add(asked.video);
+      // A new trace about the open video: a notice about the one it replaced no longer applies.
+      if (asked.video === this.videoKey) this.#notice = this.#mismatch();
+    }
+  }
+
+  /** Puts a question of the history back on screen, to read, play or export; false while a question runs. */
+  reopen(id: number): boolean {
+    if (this.run.running) return false;
+    this.playback.stop();
+    if (!this.history.reopen(id)) return false;
+    this.#error = '';
+    this.#notice = this.#mismatch();
+    return true;
   }
 
   stop() {
     this.run.stop();
+    this.evidence.stop();
+  }
+
+  /** Checks the evidence of each observation of the trace on screen (a failure becomes the error message). */
+  async checkEvidence() {
+    if (this.run.running) return void (this.#error = 'A question is running: check its evidence once it ends.');
+    const message = await this.evidence.check();
+    if (message) this.#error = message;
   }
 
   /** The trace's facts, with the open video's name and length when the trace itself does not say (a .txt). */
@@ -195,7 +263,9 @@ export class Session {
   exportJson() {
     const meta = this.#exportMeta();
     if (!meta) return;
-    download(exportFileName(meta.video?.name, '.trace.json'), 'application/json', toTraceJson(meta, this.trace.raw));
+    const { rewatches, evidence } = this.trace;
+    const json = toTraceJson(meta, this.trace.raw, { rewatches, evidence });
+    download(exportFileName(meta.video?.name, '.trace.json'), 'application/json', json);
   }
 
   exportVtt() {

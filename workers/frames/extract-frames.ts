@@ -1,5 +1,6 @@
 /**
- * Decodes only the planned frames of a video, in one forward pass over their sorted times (mediabunny's
+ * Decodes only the planned frames of a video (the main frame plan here, a re-watched clip's times in
+ * extract-times.ts; both through decodeFrames), in one forward pass over their sorted times (mediabunny's
  * samplesAtTimestamps decodes each packet at most once and skips whole groups of pictures that hold no planned
  * frame), and brings each to the model's RGB input. Memory stays bounded: mediabunny keeps at most a handful
  * of decoded frames queued ahead of this loop, each is closed as soon as its pixels are copied out, and at
@@ -11,10 +12,12 @@ import type {
   ExtractedFrames,
   ExtractOptions,
   ExtractProgress,
+  FrameSizeOptions,
   FramesErrorKind,
+  VideoInfo,
 } from '../../src/lib/protocol/frames-protocol.ts';
 import { smartResize } from '../../src/lib/preprocess/smart-resize.ts';
-import { planFrames } from '../../src/lib/preprocess/video-sampling.ts';
+import { planFrames, type FramePlan } from '../../src/lib/preprocess/video-sampling.ts';
 import { classifyReadError } from './classify-error.ts';
 import type { ConvertPool } from './convert-pool.ts';
 import { frameToRgb } from './frame-to-rgb.ts';
@@ -54,14 +57,32 @@ async function missingFrameError(
   return new AppError('decode-failed', `The video data at ${at} is damaged: no picture could be decoded there.`);
 }
 
-export async function extractFrames(
+/** What one decode needs besides the file: its cancel signal, the open-frame counter, the converters, progress. */
+export interface DecodeJob {
+  signal: AbortSignal;
+  counter: FrameCounter;
+  pool: ConvertPool;
+  onProgress?: (p: ExtractProgress) => void;
+}
+
+/** Frames decoded at planned times (what ExtractedFrames and ExtractedTimes share). */
+export type DecodedFrames = Pick<
+  ExtractedFrames,
+  'info' | 'width' | 'height' | 'frames' | 'timestamps' | 'plannedTimes'
+>;
+
+/**
+ * Opens `file`, asks `plan` for the times to decode (seconds from the first frame, ascending; it may throw an
+ * AppError), and decodes the frame at each (the last one starting at or before it), brought to the smart_resize
+ * size of `options`. The loop both extractFrames and extract-times.ts extractTimes run.
+ */
+export async function decodeFrames(
   file: Blob,
-  options: ExtractOptions,
-  signal: AbortSignal,
-  counter: FrameCounter,
-  pool: ConvertPool,
-  onProgress?: (p: ExtractProgress) => void,
-): Promise<ExtractedFrames> {
+  options: FrameSizeOptions,
+  job: DecodeJob,
+  plan: (info: VideoInfo) => number[],
+): Promise<DecodedFrames> {
+  const { signal, counter, pool, onProgress } = job;
   const cancelled = new Promise<never>((_, reject) => {
     const abort = () => reject(new AppError('cancelled', 'Frame extraction was cancelled.'));
     if (signal.aborted) abort();
@@ -73,19 +94,8 @@ export async function extractFrames(
   try {
     if (signal.aborted) await cancelled;
     const { info, firstTimestamp } = video;
-    let plan;
-    try {
-      plan = planFrames({
-        duration: info.duration,
-        videoFps: info.fps,
-        fps: options.fps,
-        maxFrames: options.maxFrames,
-      });
-    } catch (error) {
-      if (error instanceof RangeError)
-        throw new AppError('empty', `The video is too short to sample: ${error.message}.`);
-      throw error;
-    }
+    const times = plan(info);
+    const count = times.length;
     const size = smartResize(info.height, info.width, { minPixels: options.minPixels, maxPixels: options.maxPixels });
     const toRgb = frameToRgb(
       options.resize ?? 'bicubic',
@@ -95,9 +105,9 @@ export async function extractFrames(
       pool,
     );
     const tolerance = TIMESTAMP_TOLERANCE_FRAMES / info.fps;
-    const queryTimes = plan.times.map((t) => firstTimestamp + t + tolerance);
+    const queryTimes = times.map((t) => firstTimestamp + t + tolerance);
 
-    const frames = new Array<Uint8Array>(plan.count);
+    const frames = new Array<Uint8Array>(count);
     const timestamps: number[] = [];
     // Frames still converting, oldest first; bounded, so decoding never runs far ahead of conversion.
     const converting: Promise<void>[] = [];
@@ -105,13 +115,13 @@ export async function extractFrames(
     const samples = new VideoSampleSink(video.track).samplesAtTimestamps(queryTimes);
     let pending: Promise<IteratorResult<VideoSample | null>> | null = null;
     try {
-      for (let i = 0; i < plan.count; i++) {
+      for (let i = 0; i < count; i++) {
         pending = samples.next();
         const next = await Promise.race([pending, cancelled]);
         pending = null;
-        if (next.done) throw new AppError('decode-failed', `The decoder stopped after ${i} of ${plan.count} frames.`);
+        if (next.done) throw new AppError('decode-failed', `The decoder stopped after ${i} of ${count} frames.`);
         const sample = next.value;
-        if (!sample) throw await missingFrameError(video.track, queryTimes[i], plan.times[i]);
+        if (!sample) throw await missingFrameError(video.track, queryTimes[i], times[i]);
         counter.open++;
         let taken;
         try {
@@ -123,7 +133,7 @@ export async function extractFrames(
         }
         const job = taken.rgb.then((rgb) => {
           frames[i] = rgb;
-          onProgress?.({ done: ++converted, total: plan.count });
+          onProgress?.({ done: ++converted, total: count });
         });
         job.catch(() => {}); // awaited below; this only keeps a failure from counting as unhandled meanwhile
         converting.push(job);
@@ -141,17 +151,29 @@ export async function extractFrames(
       );
       await samples.return();
     }
-    return {
-      info,
-      width: size.width,
-      height: size.height,
-      frames,
-      timestamps,
-      plannedTimes: plan.times,
-      sampleFps: plan.sampleFps,
-      secondPerGridT: plan.secondPerGridT,
-    };
+    return { info, width: size.width, height: size.height, frames, timestamps, plannedTimes: times };
   } finally {
     video[Symbol.dispose]();
   }
+}
+
+/** The planned frames of a video (src/lib/preprocess/video-sampling.ts planFrames), decoded. */
+export async function extractFrames(file: Blob, options: ExtractOptions, job: DecodeJob): Promise<ExtractedFrames> {
+  let plan: FramePlan | undefined;
+  const decoded = await decodeFrames(file, options, job, (info) => {
+    try {
+      plan = planFrames({
+        duration: info.duration,
+        videoFps: info.fps,
+        fps: options.fps,
+        maxFrames: options.maxFrames,
+      });
+    } catch (error) {
+      if (error instanceof RangeError)
+        throw new AppError('empty', `The video is too short to sample: ${error.message}.`);
+      throw error;
+    }
+    return plan.times;
+  });
+  return { ...decoded, sampleFps: plan!.sampleFps, secondPerGridT: plan!.secondPerGridT };
 }

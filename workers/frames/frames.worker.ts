@@ -6,19 +6,25 @@
 import { expose, releaseProxy, transfer, type Remote } from 'comlink';
 import { outcomeOf } from '../../src/lib/protocol/app-error.ts';
 import type {
+  DecodeKind,
   ExtractedFrames,
+  ExtractedTimes,
   ExtractOptions,
   ExtractProgress,
+  FrameSizeOptions,
   FramesApi,
   FramesOutcome,
+  VideoFacts,
   VideoInfo,
 } from '../../src/lib/protocol/frames-protocol.ts';
 import { ConvertPool } from './convert-pool.ts';
-import { extractFrames, type FrameCounter } from './extract-frames.ts';
+import { extractFrames, type DecodeJob, type DecodedFrames, type FrameCounter } from './extract-frames.ts';
+import { extractTimes } from './extract-times.ts';
+import { inspectVideo } from './inspect-video.ts';
 import { openVideo } from './open-video.ts';
 
 class FramesWorker implements FramesApi {
-  readonly #running = new Set<AbortController>();
+  readonly #running = new Map<AbortController, DecodeKind>();
   readonly #counter: FrameCounter = { open: 0 };
   #pool: ConvertPool | null = null;
 
@@ -30,13 +36,30 @@ class FramesWorker implements FramesApi {
     });
   }
 
-  async extract(
+  inspect(file: Blob): Promise<VideoFacts> {
+    return inspectVideo(file);
+  }
+
+  extract(
     file: Blob,
     options: ExtractOptions,
     onProgress?: (p: ExtractProgress) => void,
   ): Promise<FramesOutcome<ExtractedFrames>> {
+    return this.#decode('extract', (job) => extractFrames(file, options, job), onProgress);
+  }
+
+  extractTimes(file: Blob, times: number[], options: FrameSizeOptions): Promise<FramesOutcome<ExtractedTimes>> {
+    return this.#decode('times', (job) => extractTimes(file, times, options, job));
+  }
+
+  /** Runs one decode as a cancellable job of `kind`; its frames are transferred. */
+  async #decode<T extends DecodedFrames>(
+    kind: DecodeKind,
+    work: (job: DecodeJob) => Promise<T>,
+    onProgress?: (p: ExtractProgress) => void,
+  ): Promise<FramesOutcome<T>> {
     const job = new AbortController();
-    this.#running.add(job);
+    this.#running.set(job, kind);
     try {
       this.#pool ??= new ConvertPool();
       const pool = this.#pool;
@@ -44,8 +67,8 @@ class FramesWorker implements FramesApi {
       // seen every report before the result arrives.
       let reported: unknown;
       const report = onProgress && ((p: ExtractProgress) => void (reported = onProgress(p)));
-      const result: FramesOutcome<ExtractedFrames> = await outcomeOf(() =>
-        extractFrames(file, options, job.signal, this.#counter, pool, report),
+      const result: FramesOutcome<T> = await outcomeOf(() =>
+        work({ signal: job.signal, counter: this.#counter, pool, onProgress: report }),
       );
       await Promise.resolve(reported).catch(() => undefined);
       return result.ok
@@ -61,8 +84,8 @@ class FramesWorker implements FramesApi {
     }
   }
 
-  cancel(): void {
-    for (const job of this.#running) job.abort();
+  cancel(kind?: DecodeKind): void {
+    for (const [job, jobKind] of this.#running) if (!kind || jobKind === kind) job.abort();
   }
 
   openFrames(): number {

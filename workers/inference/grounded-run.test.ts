@@ -11,18 +11,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import makeModelFixtures, { modelFixtureDir } from '../../scripts/fixtures/models.ts';
 import { loadCaseChat, type CaseChat } from '../../models/parity/case-chat.ts';
 import { backendFor } from '../../models/parity/runtime.ts';
-import { evidenceMessages, NO_WORDS, YES_WORDS } from '../../src/lib/generation/evidence-check.ts';
 import { planClip, type CitedRange } from '../../src/lib/preprocess/rewatch-clip.ts';
-import type { VisualInput } from '../../src/lib/protocol/inference-protocol.ts';
 import { REFERENCE_ROOT } from '../../tests/support/reference.ts';
-import { DecoderContext } from './decoder-context.ts';
-import { checkEvidence, clipVisual, runGrounded, type GroundedOptions, type VideoClip } from './grounded-run.ts';
+import type { RewatchClip, VisualInput } from '../../src/lib/protocol/inference-protocol.ts';
+import { checkEvidence, clipVisual, runGrounded, type GroundedOptions } from './grounded-run.ts';
 import { LoadedModel } from './loaded-model.ts';
-import { coldPrefill, maxAbsDiff, promptSegment } from './loop-test-kit.ts';
+import { coldEvidenceScore, coldPrefill, maxAbsDiff } from './loop-test-kit.ts';
 import { nodeModelFolder } from './node-model-folder.ts';
 import { prepareChat, prepareText } from './prepare-chat.ts';
 import { askToChat } from './rewatch-chat.ts';
-import { ChatSession, runChat } from './run-chat.ts';
+import { ChatSession, runChat, visualKey } from './run-chat.ts';
 
 const never = { shouldStop: () => false };
 let model: LoadedModel;
@@ -30,7 +28,7 @@ let chat: CaseChat;
 let video: Extract<VisualInput, { kind: 'video' }>;
 const DURATION = 4;
 
-function clipOf(cited: CitedRange): VideoClip {
+function clipOf(cited: CitedRange): RewatchClip {
   const plan = planClip(cited, { duration: DURATION, videoFps: 2 });
   return { ...plan, width: video.width, height: video.height, frames: plan.indices.map((i) => video.frames[i]) };
 }
@@ -137,6 +135,32 @@ describe('runGrounded', () => {
     }
   });
 
+  it('reserves the clips with the answer: the in-place cache never grows mid-answer', async () => {
+    const session = new ChatSession(model);
+    const capacities: number[] = [];
+    const maxNewTokens = 1100;
+    const result = await runGrounded(
+      session,
+      { ...request(), maxNewTokens },
+      never,
+      grounded({
+        forcedPrefix:
+          '<action>re-watch 00:00-00:02</action><observation>a</observation><action>and 00:02-00:04</action>',
+        clipFrames: async (cited) => (capacities.push(session.context.cache.capacity), clipOf(cited)),
+      }),
+    );
+    expect(session.context.cache.inPlace).toBe(true);
+    expect(result.rewatches).toHaveLength(2);
+    expect(result.ended).toBe('limit');
+    // Filled past the prompt + answer alone, yet the same storage as when the first clip was asked for.
+    expect(session.context.cache.length).toBeGreaterThan(
+      prepareChat(model.kit, request()).inputIds.length + maxNewTokens,
+    );
+    expect(capacities[0]).toBeGreaterThanOrEqual(session.context.cache.length);
+    expect(session.context.cache.capacity).toBe(capacities[0]);
+    session.context.release();
+  });
+
   it('a time past the end of the video is clamped, and the record and the inserted text say so', async () => {
     const session = new ChatSession(model);
     const result = await runGrounded(
@@ -175,6 +199,18 @@ describe('runGrounded', () => {
     expect((await runChat(session, chat.request, never)).tokenIds).toEqual(chat.expectedIds);
     session.context.release();
   });
+
+  it('a clip source that answers null (its decode was cancelled by Stop) ends the answer as stopped', async () => {
+    const session = new ChatSession(model);
+    const result = await runGrounded(
+      session,
+      request(),
+      never,
+      grounded({ forcedPrefix: '<action>re-watch 00:01-00:03</action>', clipFrames: async () => null }),
+    );
+    expect(result).toMatchObject({ stopped: true, ended: 'stopped', rewatches: [], tokenIds: [] });
+    session.context.release();
+  });
 });
 
 describe('checkEvidence', () => {
@@ -188,27 +224,31 @@ describe('checkEvidence', () => {
     expect(session.context.tokens).toEqual(tokens);
     expect(checked.question).toBe('Does the clip show: a red circle moves to the right? Answer yes or no.');
 
-    const cold = new DecoderContext(model);
-    const segment = await promptSegment(model, {
-      messages: evidenceMessages(observation),
-      visuals: [clipVisual(clip)],
-    });
-    const logits = (await cold.feed(segment, { chunkTokens: segment.ids.length }))!;
-    const single = (words: string[]) => [
-      ...new Set(
-        words
-          .map((w) => model.kit.tokenizer.encode(w, { add_special_tokens: false }))
-          .filter((ids) => ids.length === 1)
-          .map(([id]) => id),
-      ),
-    ];
-    const [yes, no] = [single(YES_WORDS), single(NO_WORDS)];
-    expect(yes.length).toBeGreaterThanOrEqual(2);
-    const mass = (ids: number[]) => ids.reduce((sum, id) => sum + Math.exp(logits[id]), 0);
-    const expected = mass(yes) / (mass(yes) + mass(no));
-    expect(Math.abs(checked.score - expected)).toBeLessThan(1e-5);
+    const cold = await coldEvidenceScore(model, observation, clip);
+    expect(cold.yesIds.length).toBeGreaterThanOrEqual(2);
+    expect(Math.abs(checked.score - cold.score)).toBeLessThan(1e-5);
     expect(['supported', 'unclear', 'unsupported']).toContain(checked.verdict);
-    cold.release();
+
+    // Reusing the conversation's features: the clip grounded re-watch appended is not encoded again.
+    const conversation = new ChatSession(model);
+    await runGrounded(
+      conversation,
+      request(),
+      never,
+      grounded({ forcedPrefix: '<action>re-watch 00:01-00:03</action>' }),
+    );
+    expect(conversation.features.has(visualKey(clipVisual(clip)))).toBe(true);
+    const encode = model.encodeVisual.bind(model);
+    let encoded = 0;
+    model.encodeVisual = (...args) => (encoded++, encode(...args));
+    try {
+      const reused = (await checkEvidence(model, observation, clip, never, conversation))!;
+      expect(encoded).toBe(0);
+      expect(Math.abs(reused.score - checked.score)).toBeLessThan(1e-6);
+    } finally {
+      model.encodeVisual = encode;
+      conversation.context.release();
+    }
 
     // A checker session kept for several checks gives the same score.
     const checker = new ChatSession(model);

@@ -14,68 +14,54 @@
  * scored from the logits of the first answer position.
  */
 import { afterLastAction, citedAction, rewatchText } from '../../src/lib/generation/grounded-rewatch.ts';
-import {
-  evidenceMessages,
-  evidenceQuestion,
-  judgeAnswer,
-  type Verdict,
-} from '../../src/lib/generation/evidence-check.ts';
-import type { CitedRange, ClipPlan } from '../../src/lib/preprocess/rewatch-clip.ts';
-import type { AskResult, ChatRequest, VisualInput } from '../../src/lib/protocol/inference-protocol.ts';
+import { evidenceMessages, evidenceQuestion, judgeAnswer } from '../../src/lib/generation/evidence-check.ts';
+import { CLIP_MAX_FRAMES, type CitedRange } from '../../src/lib/preprocess/rewatch-clip.ts';
+import type {
+  AskResult,
+  ChatRequest,
+  ClipSource,
+  EvidenceCheck,
+  GroundedRequest,
+  RewatchClip,
+  VisualInput,
+} from '../../src/lib/protocol/inference-protocol.ts';
+import type { RewatchEvidence } from '../../src/lib/trace/trace-evidence.ts';
 import type { LoadedModel } from './loaded-model.ts';
 import { ChatSession, Generation, type RunControl } from './run-chat.ts';
 
-/** A re-watch's frames: the clip plan's span and timing, and the frames at the model's input size (RGB uint8). */
-export interface VideoClip extends Pick<ClipPlan, 'start' | 'end' | 'clamped' | 'note' | 'times' | 'sampleFps'> {
-  width: number;
-  height: number;
-  frames: Uint8Array[];
-}
-
-/** One re-watch that happened: what was cited, what was shown, and the exact text inserted with it. */
-export interface Rewatch {
-  /** The action's text and the time it cited (seconds, `end` absent for a single time). */
-  action: string;
-  cited: CitedRange;
-  /** The span shown (inside the video), whether it was clamped (with a note for a person), frame times and rate. */
-  start: number;
-  end: number;
-  clamped: boolean;
-  note?: string;
-  times: number[];
-  sampleFps: number;
-  /** The text appended with the clip (one video placeholder). */
-  inserted: string;
+/**
+ * The limit and test hook of the request (inference-protocol.ts GroundedRequest: a forced prefix is appended
+ * through `Generation.append` and read by the pause rule as if generated), and the clip source.
+ */
+export interface GroundedOptions extends GroundedRequest {
   /**
-   * Offset in the result's text where the clip went: right after the action's `</action>` (for a forced
-   * prefix holding several actions, after the whole prefix).
+   * The frames of a cited time or range (plan them with planClip; cache them per range if wanted); null when
+   * the run was stopped while they were decoded.
    */
-  at: number;
-}
-
-export interface GroundedOptions {
-  /** At most this many re-watches per answer; later cited actions are left as text. */
-  maxRewatches: number;
-  /** The frames of a cited time or range (plan them with planClip; cache them per range if wanted). */
-  clipFrames: (cited: CitedRange) => Promise<VideoClip>;
-  /**
-   * Test hook (the tiny models never write actions): assistant text appended through `Generation.append` once
-   * `forcedAfterTokens` tokens (default 0) have been generated, read by the pause rule as if generated.
-   */
-  forcedPrefix?: string;
-  forcedAfterTokens?: number;
+  clipFrames: ClipSource;
   /** After each clip has been appended (the generation's `logits` are then those after the insertion). */
-  onRewatch?: (rewatch: Rewatch, generation: Generation) => void;
-}
-
-/** runChat's result plus the re-watches. `text` holds the forced prefix (if any); `tokenIds` only sampled ids. */
-export interface GroundedResult extends AskResult {
-  rewatches: Rewatch[];
+  onRewatch?: (rewatch: RewatchEvidence, generation: Generation) => void;
 }
 
 /** The clip as the model's input (a video visual). */
-export function clipVisual(clip: Pick<VideoClip, 'width' | 'height' | 'frames' | 'sampleFps'>): VisualInput {
+export function clipVisual(clip: Pick<RewatchClip, 'width' | 'height' | 'frames' | 'sampleFps'>): VisualInput {
   return { kind: 'video', width: clip.width, height: clip.height, frames: clip.frames, sampleFps: clip.sampleFps };
+}
+
+/** An upper bound on the tokens of rewatchText's words (about 20 with Qwen's tokenizer). */
+const REWATCH_TEXT_TOKENS = 48;
+
+/**
+ * Tokens one re-watch can append: a clip of at most CLIP_MAX_FRAMES frames at the prompt video's frame size
+ * (the page decodes clips at the same pixel budget), plus its inserted text.
+ */
+function rewatchTokens(model: LoadedModel, request: ChatRequest): number {
+  const video = request.visuals.find((v) => v.kind === 'video');
+  if (!video) return 0;
+  const { patchSize, mergeSize, temporalPatchSize } = model.settings.vision;
+  const unit = patchSize * mergeSize;
+  const perStep = Math.ceil(video.height / unit) * Math.ceil(video.width / unit);
+  return Math.ceil(CLIP_MAX_FRAMES / temporalPatchSize) * perStep + REWATCH_TEXT_TOKENS;
 }
 
 /** One answer with grounded re-watches; see the module comment. */
@@ -84,16 +70,21 @@ export async function runGrounded(
   request: ChatRequest,
   control: RunControl,
   options: GroundedOptions,
-): Promise<GroundedResult> {
+): Promise<AskResult> {
   let text = '';
-  const generation = await Generation.start(session, request, {
-    ...control,
-    onToken: (piece) => {
-      text += piece;
-      control.onToken?.(piece);
+  const generation = await Generation.start(
+    session,
+    request,
+    {
+      ...control,
+      onToken: (piece) => {
+        text += piece;
+        control.onToken?.(piece);
+      },
     },
-  });
-  const rewatches: Rewatch[] = [];
+    options.maxRewatches * rewatchTokens(session.model, request) + (options.forcedPrefix?.length ?? 0),
+  );
+  const rewatches: RewatchEvidence[] = [];
   let forced = options.forcedPrefix;
   /** Where the pause rule looks for the next `</action>`. */
   let from = 0;
@@ -128,7 +119,8 @@ export async function runGrounded(
         sampleFps: clip.sampleFps,
         clamped: clip.clamped,
       });
-      const rewatch: Rewatch = {
+      // `at`: offset in the text so far; after a forced prefix holding several actions, after the whole prefix.
+      const rewatch: RewatchEvidence = {
         action: action.text,
         cited,
         start: clip.start,
@@ -153,29 +145,27 @@ export async function runGrounded(
 }
 
 /** One observation checked against a clip. */
-export interface EvidenceResult {
+export interface EvidenceResult extends EvidenceCheck {
   observation: string;
-  /** The question the model was asked (evidence-check.ts evidenceQuestion). */
-  question: string;
-  /** P(yes) / (P(yes) + P(no)) at the first answer token, in [0, 1]. */
-  score: number;
-  verdict: Verdict;
 }
 
 /**
  * Scores `observation` against `clip` with the verification prompt. With a LoadedModel it runs in a fresh
  * ChatSession whose KV cache is released afterwards (the model stays loaded, any other session untouched);
  * with a ChatSession (a checker kept for several checks) it runs there, replacing that session's context.
- * Null when stopped.
+ * `features`: a session whose vision features the check reuses (the conversation, holding the clips grounded
+ * re-watch appended) and that keeps the clip's features for later checks. Null when stopped.
  */
 export async function checkEvidence(
   target: LoadedModel | ChatSession,
   observation: string,
-  clip: Pick<VideoClip, 'width' | 'height' | 'frames' | 'sampleFps'>,
+  clip: Pick<RewatchClip, 'width' | 'height' | 'frames' | 'sampleFps'>,
   control: RunControl = { shouldStop: () => false },
+  features?: ChatSession,
 ): Promise<EvidenceResult | null> {
   const question = evidenceQuestion(observation);
   const session = target instanceof ChatSession ? target : new ChatSession(target);
+  if (features) session.addFeatures(features.features);
   try {
     const generation = await Generation.start(
       session,
@@ -184,6 +174,7 @@ export async function checkEvidence(
     );
     const logits = generation.logits;
     if (!logits) return null;
+    features?.addFeatures(session.features);
     const { tokenizer } = session.model.kit;
     return {
       observation,

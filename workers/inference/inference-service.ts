@@ -10,21 +10,28 @@ import type {
   AskRequest,
   AskResult,
   ChatRequest,
+  ClipSource,
+  EvidenceCheck,
   InferenceApi,
   InferenceOutcome,
   LoadOptions,
   LoadProgress,
   LoadResult,
   ModelSource,
+  RewatchClip,
   RunProgress,
 } from '../../src/lib/protocol/inference-protocol.ts';
+import type { RewatchEvidence } from '../../src/lib/trace/trace-evidence.ts';
+import type { CitedRange } from '../../src/lib/preprocess/rewatch-clip.ts';
+import { formatTime } from '../../src/lib/trace/timestamps.ts';
 import { AppError, outcomeOf } from '../../src/lib/protocol/app-error.ts';
 import { chooseDevice } from './device-choice.ts';
 import { watchDeviceLoss } from './device-loss.ts';
 import { LoadedModel, ModelLayoutError } from './loaded-model.ts';
 import { MissingModelFile } from './model-folder.ts';
+import { checkEvidence, runGrounded } from './grounded-run.ts';
 import { askToChat } from './rewatch-chat.ts';
-import { ChatSession, runChat } from './run-chat.ts';
+import { asBadInput, ChatSession, runChat, type RunControl } from './run-chat.ts';
 import { webBackend } from './web-backend.ts';
 import { deviceForOrt } from './webgpu-device.ts';
 import { sourceKey, webModelFolder } from './web-model-folder.ts';
@@ -73,6 +80,23 @@ function loadFailure(error: unknown, device: string): AppError {
     );
   }
   return new AppError('load-failed', `could not load the model: ${messageOf(error)}`, { cause: error });
+}
+
+/** The page's clip of `cited`; a failure to decode it, in words that name the range. */
+async function clipOrFailure(clipFrames: ClipSource, cited: CitedRange): Promise<RewatchClip | null> {
+  try {
+    return await clipFrames(cited);
+  } catch (error) {
+    const span =
+      cited.end === undefined ? formatTime(cited.start) : `${formatTime(cited.start)}-${formatTime(cited.end)}`;
+    throw new AppError(
+      'generation-failed',
+      `the frames of ${span} could not be decoded for a re-watch: ${messageOf(error)}`,
+      {
+        cause: error,
+      },
+    );
+  }
 }
 
 export class InferenceService implements InferenceApi {
@@ -154,8 +178,24 @@ export class InferenceService implements InferenceApi {
     request: AskRequest,
     onToken?: (text: string) => void,
     onProgress?: (p: RunProgress) => void,
+    clipFrames?: ClipSource,
+    onRewatch?: (rewatch: RewatchEvidence) => void,
   ): Promise<InferenceOutcome<AskResult>> {
-    return outcomeOf(() => this.#generate(() => askToChat(request), onToken, onProgress));
+    const { grounded } = request;
+    return outcomeOf(() =>
+      this.#exclusive(
+        (session, control) => {
+          const chat = asBadInput(() => askToChat(request));
+          if (!grounded || !clipFrames) return runChat(session, chat, control);
+          return runGrounded(session, chat, control, {
+            ...grounded,
+            clipFrames: (cited) => clipOrFailure(clipFrames, cited),
+            onRewatch: onRewatch && ((rewatch) => void onRewatch(rewatch)),
+          });
+        },
+        { onToken, onProgress },
+      ),
+    );
   }
 
   chat(
@@ -163,14 +203,30 @@ export class InferenceService implements InferenceApi {
     onToken?: (text: string) => void,
     onProgress?: (p: RunProgress) => void,
   ): Promise<InferenceOutcome<AskResult>> {
-    return outcomeOf(() => this.#generate(() => request, onToken, onProgress));
+    return outcomeOf(() =>
+      this.#exclusive((session, control) => runChat(session, request, control), { onToken, onProgress }),
+    );
   }
 
-  async #generate(
-    toChat: () => ChatRequest,
-    onToken?: (text: string) => void,
-    onProgress?: (p: RunProgress) => void,
-  ): Promise<AskResult> {
+  checkEvidence(observation: string, clip: RewatchClip): Promise<InferenceOutcome<EvidenceCheck | null>> {
+    return outcomeOf(() =>
+      this.#exclusive(async (session, control) => {
+        // A cold run in its own context on the same model: the conversation's KV cache stays as it was, and
+        // its vision features (the clips grounded re-watch appended, those of earlier checks) are reused.
+        const checked = await checkEvidence(session.model, observation, clip, control, session);
+        return checked && { question: checked.question, score: checked.score, verdict: checked.verdict };
+      }, {}),
+    );
+  }
+
+  /**
+   * Runs `work` on the loaded model as the one running generation: 'busy' while another runs, 'not-loaded'
+   * without a model, stop() honoured through the control, failures turned into kinds a person can act on.
+   */
+  async #exclusive<T>(
+    work: (session: ChatSession, control: RunControl) => Promise<T>,
+    callbacks: Pick<RunControl, 'onToken' | 'onProgress'>,
+  ): Promise<T> {
     this.#assertDevice();
     if (this.#running) throw new AppError('busy', 'a generation is already running: stop it first');
     if (!this.#slot) throw new AppError('not-loaded', 'no model is loaded');
@@ -181,13 +237,7 @@ export class InferenceService implements InferenceApi {
       const { session } = await this.#slot.promise.catch((error: unknown) => {
         throw new AppError('not-loaded', `the model failed to load: ${messageOf(error)}`);
       });
-      let chat: ChatRequest;
-      try {
-        chat = toChat();
-      } catch (error) {
-        throw new AppError('bad-input', messageOf(error), { cause: error });
-      }
-      const result = await runChat(session, chat, { shouldStop: () => this.#stopRequested, onToken, onProgress });
+      const result = await work(session, { shouldStop: () => this.#stopRequested, ...callbacks });
       // A loss mid-run interrupts the generation: its partial text is no answer.
       this.#assertDevice();
       return result;

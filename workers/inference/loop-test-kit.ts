@@ -1,11 +1,14 @@
 /**
- * Helpers of the loop's exactness tests (run-chat.test.ts, grounded-run.test.ts): a prepared prompt as one
- * segment with its visuals encoded, M-RoPE positions of a whole sequence from one independent rope-index
- * pass, and the largest difference between two rows of logits. Tests only.
+ * Helpers of the loop's exactness tests (run-chat.test.ts, grounded-run.test.ts, and the browser's
+ * tests/pages/evidence-cold.worker.ts): a prepared prompt as one segment with its visuals encoded, M-RoPE
+ * positions of a whole sequence from one independent rope-index pass, the largest difference between two rows
+ * of logits, and an evidence score computed from a cold run. Tests only.
  */
-import type { ChatRequest } from '../../src/lib/protocol/inference-protocol.ts';
+import { evidenceMessages, NO_WORDS, YES_WORDS } from '../../src/lib/generation/evidence-check.ts';
+import type { ChatRequest, RewatchClip } from '../../src/lib/protocol/inference-protocol.ts';
 import { ropeIndex } from '../../src/lib/preprocess/rope-index.ts';
 import { DecoderContext, type Segment } from './decoder-context.ts';
+import { clipVisual } from './grounded-run.ts';
 import type { LoadedModel } from './loaded-model.ts';
 import { prepareChat, type PreparedVisual } from './prepare-chat.ts';
 
@@ -77,4 +80,31 @@ export async function coldPrefill(
   const nextPosition = context.nextPosition;
   context.release();
   return { logits, nextPosition };
+}
+
+/**
+ * The evidence score of `observation` against `clip` by a cold, separate run: the verification prompt prefilled
+ * at once in a fresh context, then softmax over the yes and no words that are one token each, written out here
+ * independently of evidence-check.ts evidenceScore.
+ */
+export async function coldEvidenceScore(
+  model: LoadedModel,
+  observation: string,
+  clip: Pick<RewatchClip, 'width' | 'height' | 'frames' | 'sampleFps'>,
+): Promise<{ score: number; yesIds: number[]; noIds: number[] }> {
+  const context = new DecoderContext(model);
+  const segment = await promptSegment(model, { messages: evidenceMessages(observation), visuals: [clipVisual(clip)] });
+  const logits = (await context.feed(segment, { chunkTokens: segment.ids.length }))!;
+  context.release();
+  const single = (words: string[]) => [
+    ...new Set(
+      words
+        .map((w) => model.kit.tokenizer.encode(w, { add_special_tokens: false }))
+        .filter((ids) => ids.length === 1)
+        .map(([id]) => id),
+    ),
+  ];
+  const [yesIds, noIds] = [single(YES_WORDS), single(NO_WORDS)];
+  const mass = (ids: number[]) => ids.reduce((sum, id) => sum + Math.exp(logits[id]), 0);
+  return { score: mass(yesIds) / (mass(yesIds) + mass(noIds)), yesIds, noIds };
 }

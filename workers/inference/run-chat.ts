@@ -49,6 +49,19 @@ export class ChatSession {
     this.#features = features;
   }
 
+  /**
+   * Keeps these features too until the next run's keepFeatures: clips appended mid-answer, and clips an
+   * evidence check encoded, which later checks of the same clip then reuse.
+   */
+  addFeatures(features: ReadonlyMap<string, FloatData>): void {
+    for (const [key, rows] of features) this.#features.set(key, rows);
+  }
+
+  /** The features kept now, by visual key. */
+  get features(): ReadonlyMap<string, FloatData> {
+    return this.#features;
+  }
+
   async release(): Promise<void> {
     this.context.release();
     this.#features.clear();
@@ -69,7 +82,8 @@ export function visualKey(visual: VisualInput): string {
   return `video:${visual.width}x${visual.height}@${visual.sampleFps}:${visual.frames.length}:${contentHash(visual.frames)}`;
 }
 
-function asBadInput<T>(prepare: () => T): T {
+/** Runs `prepare`, its failure (a request that cannot make a prompt) turned into a 'bad-input' AppError. */
+export function asBadInput<T>(prepare: () => T): T {
   try {
     return prepare();
   } catch (error) {
@@ -137,8 +151,17 @@ export class Generation {
     return this.#logits;
   }
 
-  /** Prepares and prefills `request`; the returned generation is ready to sample (or already stopped). */
-  static async start(session: ChatSession, request: ChatRequest, control: RunControl): Promise<Generation> {
+  /**
+   * Prepares and prefills `request`; the returned generation is ready to sample (or already stopped).
+   * `appendTokens`: how many tokens `append` may add during the answer (grounded re-watch clips), reserved with
+   * the rest so that the cache does not grow mid-answer (a copy, and twice the size, at 7B over a GB).
+   */
+  static async start(
+    session: ChatSession,
+    request: ChatRequest,
+    control: RunControl,
+    appendTokens = 0,
+  ): Promise<Generation> {
     const started = performance.now();
     const { model, context } = session;
     const prepared = asBadInput(() => prepareChat(model.kit, request));
@@ -158,7 +181,7 @@ export class Generation {
       prefillChunks: 0,
     });
     // In-place caches are sized once for the whole answer: no growth (and copy) in the middle of it.
-    await context.cache.reserve(prepared.inputIds.length + generation.#maxNewTokens);
+    await context.cache.reserve(prepared.inputIds.length + generation.#maxNewTokens + appendTokens);
     const keep = new Map<string, FloatData>();
     const logits = await generation.#feedPrepared(prepared, keys, runs, reused, keep);
     session.keepFeatures(keep);
@@ -293,6 +316,7 @@ export class Generation {
     const keys = visuals.map(visualKey);
     const keep = new Map<string, FloatData>();
     const logits = await this.#feedPrepared(prepared, keys, padRuns(prepared, model), 0, keep, lead);
+    this.session.addFeatures(keep);
     this.#afterFeed(logits);
     if (logits && this.ended !== 'eos' && this.ended !== 'limit') this.ended = null;
     return logits !== null;
@@ -311,6 +335,7 @@ export class Generation {
       stopped: this.stopped,
       // Asked for mid-generation (a grounded run's pause), nothing has ended it: it counts as stopped there.
       ended: this.ended ?? 'stopped',
+      rewatches: [],
       stats: {
         ...this.#stats,
         generatedTokens: n,

@@ -72,9 +72,54 @@ export interface ExtractedFrames {
   secondPerGridT: number;
 }
 
+/** The frame size settings alone: what a decode at given times (extractTimes) takes. */
+export type FrameSizeOptions = Pick<ExtractOptions, 'minPixels' | 'maxPixels' | 'resize'>;
+
+/**
+ * Frames decoded at given times (a re-watched clip, src/lib/preprocess/rewatch-clip.ts): as ExtractedFrames,
+ * `plannedTimes` being the times asked for; the rate is the caller's plan's.
+ */
+export type ExtractedTimes = Omit<ExtractedFrames, 'sampleFps' | 'secondPerGridT'>;
+
+/** Which running decodes cancel() ends: extracts, extractTimes calls, or (absent) both. */
+export type DecodeKind = 'extract' | 'times';
+
 export interface ExtractProgress {
   done: number;
   total: number;
+}
+
+/**
+ * What the frames worker finds on opening a file (FramesApi.inspect): facts only, never a failure;
+ * src/lib/preprocess/video-verdict.ts judges them, with the player's own outcome, into one message.
+ */
+export interface VideoFacts {
+  bytes: number;
+  /** The container mediabunny recognised ('MP4', 'WebM', 'Matroska', ...); null when none. */
+  container: string | null;
+  /** Tracks the container lists: 0 for an MP4 cut off before its index (the moov box, written last). */
+  tracks: number;
+  audio: boolean;
+  /** The primary video track; null when there is none. */
+  video: VideoTrackFacts | null;
+}
+
+export interface VideoTrackFacts {
+  /** mediabunny's codec name ('avc', 'hevc', 'prores', ...); null when it does not know the codec. */
+  codec: string | null;
+  /** Whether VideoDecoder.isConfigSupported accepts the track's decoder configuration. */
+  decoderSupported: boolean;
+  /** Duration, size, rotation and rate; null when the track has no frame or no duration. */
+  info: VideoInfo | null;
+  /** The duration the container's metadata states, seconds; null when it states none. */
+  declaredDuration: number | null;
+  /**
+   * Seconds from the first frame to the end of the last frame whose bytes are in the file: the duration for a
+   * whole file, less for one cut off after its index.
+   */
+  readableUntil: number;
+  /** Whether a picture decodes at the first frame and at the last readable keyframe; null when not tried. */
+  decodes: { first: boolean; last: boolean } | null;
 }
 
 /** Error kinds the UI can switch on to show a specific message. */
@@ -86,13 +131,20 @@ export type FramesOutcome<T> = Outcome<T, FramesErrorKind>;
 
 export interface FramesApi {
   probe(file: Blob): Promise<FramesOutcome<VideoInfo>>;
+  /** Opens the file and checks what of it can be read and decoded: what the page says on opening a video. */
+  inspect(file: Blob): Promise<VideoFacts>;
   extract(
     file: Blob,
     options: ExtractOptions,
     onProgress?: (p: ExtractProgress) => void,
   ): Promise<FramesOutcome<ExtractedFrames>>;
-  /** Cancels every running extract; each resolves promptly to a failure of kind 'cancelled'. */
-  cancel(): void;
+  /**
+   * Decodes the frame at each of `times` (seconds from the first frame, ascending: one forward pass) at the
+   * smart_resize size of `options`, the last frame starting at or before each time.
+   */
+  extractTimes(file: Blob, times: number[], options: FrameSizeOptions): Promise<FramesOutcome<ExtractedTimes>>;
+  /** Cancels the running decodes of `kind` (default: all); each resolves promptly to a failure of kind 'cancelled'. */
+  cancel(kind?: DecodeKind): void;
   /** Decoded frames (VideoSamples) the worker holds right now: 0 whenever no extract runs. For leak tests. */
   openFrames(): number;
 }

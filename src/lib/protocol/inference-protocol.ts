@@ -8,6 +8,9 @@ import type { ChatMessage } from '../generation/chat-template.ts';
 import type { RunEnding } from '../trace/run-ending.ts';
 import type { ExtractedFrames } from './frames-protocol.ts';
 import type { ModelDtype } from '../models/model-layout.ts';
+import type { Verdict } from '../generation/evidence-check.ts';
+import type { CitedRange, ClipPlan } from '../preprocess/rewatch-clip.ts';
+import type { RewatchEvidence } from '../trace/trace-evidence.ts';
 
 export type { ChatMessage };
 
@@ -79,6 +82,44 @@ export interface AskRequest extends GenerationOptions {
   /** Video duration in seconds (for the prompt's `00:00-MM:SS`). */
   duration: number;
   question: string;
+  /**
+   * Grounded re-watch (src/lib/generation/grounded-rewatch.ts; experimental): each `<action>` citing a time
+   * pauses the answer until the clip of that time (from the ask's `clipFrames`) is appended. Absent: off.
+   */
+  grounded?: GroundedRequest;
+}
+
+export interface GroundedRequest {
+  /** At most this many re-watches per answer; later cited actions are left as text. */
+  maxRewatches: number;
+  /**
+   * Test hook (the tiny test models never write actions): assistant text appended as if generated once
+   * `forcedAfterTokens` tokens (default 0) have been, e.g. `<action>re-watch 00:02-00:04</action>`.
+   */
+  forcedPrefix?: string;
+  forcedAfterTokens?: number;
+}
+
+/**
+ * A re-watched range's frames at the model's input size (RGB uint8 [height][width][3]), with the clip plan's
+ * span and timing (src/lib/preprocess/rewatch-clip.ts planClip).
+ */
+export interface RewatchClip extends Pick<ClipPlan, 'start' | 'end' | 'clamped' | 'note' | 'times' | 'sampleFps'> {
+  width: number;
+  height: number;
+  frames: Uint8Array[];
+}
+
+/** The page's decoder of cited ranges for a grounded ask: the clip, or null when the run was stopped meanwhile. */
+export type ClipSource = (cited: CitedRange) => Promise<RewatchClip | null>;
+
+/** One observation's evidence check (src/lib/generation/evidence-check.ts). */
+export interface EvidenceCheck {
+  /** The question the model was asked. */
+  question: string;
+  /** P(yes) / (P(yes) + P(no)) at the first answer token, in [0, 1]. */
+  score: number;
+  verdict: Verdict;
 }
 
 /** One image or video at the model's input size (smart_resize already applied), RGB uint8 [height][width][3]. */
@@ -127,6 +168,8 @@ export interface AskResult {
   stopped: boolean;
   /** Why generation ended: an end token, the token limit, or Stop. */
   ended: RunEnding;
+  /** The grounded re-watches made, in order (empty when not grounded). */
+  rewatches: RewatchEvidence[];
 }
 
 /** Error kinds the UI can switch on to show a specific message. */
@@ -142,11 +185,18 @@ export interface InferenceApi {
     options: LoadOptions,
     onProgress?: (p: LoadProgress) => void,
   ): Promise<InferenceOutcome<LoadResult>>;
-  /** Streams the answer to a question about a video; text pieces arrive through onToken, progress before the first token through onProgress. */
+  /**
+   * Streams the answer to a question about a video; text pieces arrive through onToken, progress before the
+   * first token through onProgress. A grounded request takes each cited range's clip from `clipFrames` (a
+   * request without it is answered ungrounded) and reports each re-watch through `onRewatch` once its clip
+   * has been appended.
+   */
   ask(
     request: AskRequest,
     onToken?: (text: string) => void,
     onProgress?: (progress: RunProgress) => void,
+    clipFrames?: ClipSource,
+    onRewatch?: (rewatch: RewatchEvidence) => void,
   ): Promise<InferenceOutcome<AskResult>>;
   /** The same for an arbitrary prompt with images and videos. */
   chat(
@@ -154,7 +204,12 @@ export interface InferenceApi {
     onToken?: (text: string) => void,
     onProgress?: (progress: RunProgress) => void,
   ): Promise<InferenceOutcome<AskResult>>;
-  /** Interrupts a running ask: within one token while generating, one chunk while prefilling. */
+  /**
+   * Asks the loaded model whether `clip` shows `observation` (evidence-check.ts's prompt, a cold run beside
+   * the conversation, which it leaves alone). Null when stopped; 'busy' while another run goes on.
+   */
+  checkEvidence(observation: string, clip: RewatchClip): Promise<InferenceOutcome<EvidenceCheck | null>>;
+  /** Interrupts a running ask or evidence check: within one token while generating, one chunk while prefilling. */
   stop(): void;
   /** Releases the model's sessions. */
   unload(): Promise<void>;

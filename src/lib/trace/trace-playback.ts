@@ -20,7 +20,7 @@ export interface PlaybackSegment {
 }
 
 /** The step next to `index` (walking by `dir`) of kind `want`, unless another action, observation or answer comes first. */
-function partnerOf(
+export function partnerOf(
   steps: TraceStep[],
   index: number,
   dir: 1 | -1,
