@@ -10,6 +10,10 @@
  * are also the reference the worker's frames are compared with pixel by pixel. Then preprocessing of the
  * 192 full-size frames: ours (resizeRgb + patchify) vs transformers.js' Qwen2VLImageProcessor, in Chromium.
  * The video is made once (a few minutes) and cached in models/fixtures/bench/.
+ *
+ * `npm run bench:frames -- --long`: only the fixtures' 2-hour 1080p file (scripts/fixtures/videos.ts
+ * LONG_VIDEO): the check made on opening it, and the time to the first token's frames (ReWatch's 192-frame
+ * extraction, the app's default resize), each frame checked by its code.
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
@@ -24,6 +28,7 @@ import { launchChromium, startDevServer } from '../tests/support/browser.ts';
 import { openHarness } from '../tests/support/harness.ts';
 import { codeFilter, readFrameCode } from '../tests/support/frame-code.ts';
 import { REFERENCE_ROOT, REPO_ROOT } from '../tests/support/reference.ts';
+import makeVideos, { LONG_VIDEO as FIXTURE_LONG, VIDEO_FIXTURES_DIR } from './fixtures/videos.ts';
 
 const W = 1280;
 const H = 720;
@@ -323,4 +328,40 @@ async function main(): Promise<void> {
   }
 }
 
-await main();
+/** `--long`: the fixtures' 2-hour file, opened and extracted as the app does before a question's first token. */
+async function longFixture(): Promise<void> {
+  await makeVideos();
+  const video = FIXTURE_LONG;
+  const longPlan = planFrames({
+    duration: video.frames / video.fps,
+    videoFps: video.fps,
+    totalFrames: video.frames,
+    fps: REWATCH.fps,
+    maxFrames: REWATCH.maxFrames,
+  });
+  const server = await startDevServer();
+  const browser = await launchChromium();
+  try {
+    const page = await browser.context.newPage();
+    page.on('pageerror', (e) => console.error(`[page] ${e.message}`));
+    const bench = await openHarness<FramesBenchHarness>(page, `${server.url}/tests/pages/frames-bench.html`, 300_000);
+    await page.setInputFiles('#video', join(VIDEO_FIXTURES_DIR, video.file));
+    page.setDefaultTimeout(0);
+    const r = await bench.long(REWATCH);
+    const correct = r.codes.filter((c, k) => c === longPlan.indices[k]).length;
+    console.log(
+      `${video.file}: ${video.codedWidth}x${video.codedHeight} H.264, ${video.fps} fps, ${(r.info.duration / 3600).toFixed(2)} h (${video.frames} frames)`,
+    );
+    console.log(`check on opening (inspect): ${seconds(r.inspectMs)}; probe: ${seconds(r.probeMs)}`);
+    console.log(
+      `time to the first token's frames (extract, bicubic): ${seconds(r.ms)} for ${r.codes.length} frames at ${r.width}x${r.height}, ${correct}/${longPlan.count} the planned ones by content; load average ${loadavg()
+        .map((l) => l.toFixed(1))
+        .join(' ')} on ${cpus().length} cores`,
+    );
+  } finally {
+    await browser.close();
+    await server.server.close();
+  }
+}
+
+await (process.argv.includes('--long') ? longFixture() : main());

@@ -2,6 +2,8 @@
  * The one <video> element: its clock as reactive state, and seeking / playing a range for the chips,
  * the timeline and trace playback. A newer seek or range supersedes an older one ("latest wins").
  */
+import type { PlayerOutcome } from '../lib/preprocess/video-verdict.ts';
+
 /** A range being played: where it ends, and how to tell its caller whether it got there. */
 interface PlayingRange {
   end: number;
@@ -13,7 +15,7 @@ export class PlayerState {
   #time = $state(0);
   #duration = $state(0);
   #paused = $state(true);
-  #failure = $state('');
+  #outcome = $state<PlayerOutcome>('loading');
   /** Bumped by every seek/range so a superseded range knows it was interrupted. */
   #request = 0;
   /** The running range's end and how to settle it. */
@@ -29,9 +31,12 @@ export class PlayerState {
   get paused(): boolean {
     return this.#paused;
   }
-  /** Why the browser cannot play the video ('' when it can). */
-  get failure(): string {
-    return this.#failure;
+  /**
+   * What the element made of the current file: its metadata read ('plays') or an error ('fails'). Only the
+   * outcome: the browser's error text is internal (src/lib/preprocess/video-verdict.ts says what is wrong).
+   */
+  get outcome(): PlayerOutcome {
+    return this.#outcome;
   }
 
   /** Binds the element (a Svelte attachment); returns the cleanup. */
@@ -44,15 +49,17 @@ export class PlayerState {
       if (this.#range && (el.ended || el.currentTime >= this.#range.end)) this.#settle(true);
     };
     const events = ['timeupdate', 'durationchange', 'loadedmetadata', 'play', 'pause', 'seeked', 'ended', 'emptied'];
-    const failed = () => (this.#failure = el.error?.message || 'the file is damaged or its codec is not supported');
-    const loading = () => (this.#failure = '');
+    const outcomes: [string, PlayerOutcome][] = [
+      ['loadstart', 'loading'],
+      ['loadedmetadata', 'plays'],
+      ['error', 'fails'],
+    ];
+    const listeners = outcomes.map(([event, outcome]) => [event, () => (this.#outcome = outcome)] as const);
     for (const e of events) el.addEventListener(e, sync);
-    el.addEventListener('error', failed);
-    el.addEventListener('loadstart', loading);
+    for (const [event, listener] of listeners) el.addEventListener(event, listener);
     return () => {
       for (const e of events) el.removeEventListener(e, sync);
-      el.removeEventListener('error', failed);
-      el.removeEventListener('loadstart', loading);
+      for (const [event, listener] of listeners) el.removeEventListener(event, listener);
       this.#el = null;
     };
   };

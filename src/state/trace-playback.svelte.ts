@@ -47,11 +47,14 @@ export class TracePlaybackState {
     if (this.active) void this.#go(Math.max(0, this.#index - 1));
   }
 
-  /** Pauses or resumes, by what the player is doing (the video's own controls may have paused it). */
+  /**
+   * Pauses or resumes, by what the player is doing (the video's own controls may have paused it). Without a
+   * trace playing, the player itself pauses or plays.
+   */
   toggle() {
-    if (!this.active) return;
-    this.#paused = !this.#player.paused;
-    if (this.#paused) this.#player.pause();
+    const pause = !this.#player.paused;
+    if (this.active) this.#paused = pause;
+    if (pause) this.#player.pause();
     else void this.#player.play();
   }
 

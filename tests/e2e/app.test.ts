@@ -71,9 +71,15 @@ function expectTimes(actual: number[], expected: number[]) {
   actual.forEach((t, i) => expect(Math.abs(t - expected[i]), `${actual} vs ${expected}`).toBeLessThan(0.1));
 }
 
+/** Waits until the player is on the page (the video may be checked first) and has read the video's length. */
+const playerReady = () =>
+  page.waitForFunction(
+    () => ((document.querySelector('[data-testid=player]') as HTMLVideoElement | null)?.duration ?? 0) > 0,
+  );
+
 async function openTraceAndVideo(raw = RAW) {
   await page.setInputFiles('[data-testid=import-trace]', [textFile('output.txt', raw), videoFile()]);
-  await page.waitForFunction(() => (document.querySelector('[data-testid=player]') as HTMLVideoElement).duration > 0);
+  await playerReady();
   // Autoplay is not part of these checks: hold the video still.
   await page.evaluate(() => document.querySelector('video')!.pause());
   await recordSeeks();
@@ -199,8 +205,7 @@ describe('an imported trace drives the player', () => {
     await page.keyboard.press('ArrowLeft');
     await page.waitForFunction(() => (window as AppWindow).__seeks.length === 3);
     expectTimes(await seeks(), [1, 11, 1]);
-    // Focus away from the buttons so Space means pause/resume, not "press this button".
-    await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
+    // Focus is still on "Play trace": Space pauses all the same, and does not restart the walk.
     await page.keyboard.press('Space');
     await page.waitForFunction(() => document.querySelector('video')!.paused);
     expect(await page.textContent('[data-testid=pause-trace]')).toContain('Resume');
@@ -237,9 +242,11 @@ describe('export and import', () => {
     const record = JSON.parse(text);
     expect(record).toMatchObject({
       format: 'rewatch-web-trace',
-      version: 1,
+      version: 2,
       raw: RAW,
       video: { name: 'sample-video.mp4' },
+      rewatches: [],
+      evidence: [],
     });
     expect(record.video.duration).toBeCloseTo(20, 0);
     expect(record.steps).toHaveLength(before.length);
@@ -336,7 +343,7 @@ describe('bad input', () => {
       'This browser cannot play "not-a-video.mp4"',
     );
     await page.setInputFiles('[data-testid=video-input]', VIDEO);
-    await page.waitForFunction(() => (document.querySelector('[data-testid=player]') as HTMLVideoElement).duration > 0);
+    await playerReady();
     expect(await page.isVisible('[data-testid=player-failure]')).toBe(false);
   });
 

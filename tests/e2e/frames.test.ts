@@ -7,6 +7,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import makeVideos, {
   BAD_VIDEOS,
   GOOD_VIDEOS,
+  LONG_VIDEO,
+  UNPLAYABLE_VIDEO,
+  VFR_VIDEO,
   VIDEO_FIXTURES_URL,
   type GoodVideo,
 } from '../../scripts/fixtures/videos.ts';
@@ -104,7 +107,7 @@ describe('frames worker: bad input', () => {
     'no-video-track': /no video track/i,
     empty: /empty/i,
     truncated: /truncated/i,
-    'unsupported-codec': /cannot decode HEVC/i,
+    'unsupported-codec': /cannot decode (HEVC \(H\.265\)|Apple ProRes) video/i,
     'decode-failed': /damaged/i,
   };
   for (const bad of BAD_VIDEOS) {
@@ -119,6 +122,69 @@ describe('frames worker: bad input', () => {
       await expectGoodExtract(GOOD_VIDEOS[0], 'bicubic');
     });
   }
+});
+
+describe('frames worker: harder real files', () => {
+  it('MPEG-TS (a container the player does not play): the planned frames', async () => {
+    await expectGoodExtract(UNPLAYABLE_VIDEO, 'bicubic');
+  });
+
+  it('variable frame rate: each planned time gets the frame shown at that time', async () => {
+    const r = await frames.extract(url(VFR_VIDEO.file), REWATCH);
+    if (!r.ok) throw new Error(`${r.kind}: ${r.message}`);
+    expect(r.info.duration).toBeCloseTo(VFR_VIDEO.duration, 6);
+    const shownAt = (t: number) => {
+      let i = 0;
+      while (i + 1 < VFR_VIDEO.frames && VFR_VIDEO.frameTime(i + 1) <= t + 1e-6) i++;
+      return i;
+    };
+    const wanted = r.plannedTimes.map(shownAt);
+    // The plan reaches into the 10 fps part, where frames are 0.1 s apart and several times share a frame.
+    expect(wanted.filter((i) => i >= 90).length).toBeGreaterThan(2);
+    expect(r.codes).toEqual(wanted);
+    r.timestamps.forEach((t, i) => expect(t).toBeCloseTo(VFR_VIDEO.frameTime(wanted[i]), 3));
+  });
+
+  it('2-hour 1080p file: the 192 planned frames, by content (canvas resize: 1080p frames are slow in bicubic)', async () => {
+    await expectGoodExtract(LONG_VIDEO, 'canvas');
+  });
+});
+
+describe('frames worker: inspect (what the page is told on opening a file)', () => {
+  it('a good file: readable to its end, decodes at both ends', async () => {
+    for (const video of [GOOD_VIDEOS[0], UNPLAYABLE_VIDEO, LONG_VIDEO]) {
+      const facts = await frames.inspect(url(video.file));
+      expect(facts, video.file).toMatchObject({
+        tracks: expect.any(Number),
+        video: { codec: video.codec, decoderSupported: true, decodes: { first: true, last: true } },
+      });
+      expect(facts.video!.readableUntil, video.file).toBeCloseTo(video.frames / video.fps, 6);
+      expect(facts.video!.info?.duration, video.file).toBeCloseTo(video.frames / video.fps, 6);
+    }
+  });
+
+  it('bad files: the facts each verdict is made from', async () => {
+    expect(await frames.inspect(url('empty.mp4'))).toMatchObject({ bytes: 0, container: null, video: null });
+    expect(await frames.inspect(url('not-a-video.mp4'))).toMatchObject({ container: null, video: null });
+    expect(await frames.inspect(url('audio-only.mp4'))).toMatchObject({ container: 'MP4', audio: true, video: null });
+    expect(await frames.inspect(url('truncated-no-index.mp4'))).toMatchObject({ container: 'MP4', tracks: 0 });
+    expect(await frames.inspect(url('hevc.mp4'))).toMatchObject({
+      video: { codec: 'hevc', decoderSupported: false, decodes: null },
+    });
+    const corrupt = await frames.inspect(url('corrupt.mp4'));
+    expect(corrupt).toMatchObject({ video: { decoderSupported: true, decodes: { first: false } } });
+    expect(corrupt.video?.readableUntil).toBeCloseTo(2, 6);
+    // A WebM cut before its first whole cluster: it states 10 s and yields no frame.
+    const webm = await frames.inspect(url('truncated.webm'));
+    expect(webm).toMatchObject({ container: 'WebM', video: { codec: 'vp9', info: null } });
+    expect(webm.video?.declaredDuration).toBeCloseTo(10, 3);
+    // 40% of the bytes of a 10 s file whose index is at the front: about 4 s of its frames are there.
+    const cut = await frames.inspect(url('truncated.mp4'));
+    expect(cut.video?.info?.duration).toBeCloseTo(10, 6);
+    expect(cut.video?.readableUntil).toBeGreaterThan(2);
+    expect(cut.video?.readableUntil).toBeLessThan(5);
+    expect(cut.video?.decodes).toEqual({ first: true, last: true });
+  });
 });
 
 describe('frames worker: cancel and lifetime', () => {

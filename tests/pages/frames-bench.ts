@@ -32,6 +32,8 @@ export interface WorkerRun {
 }
 
 export interface LongRun {
+  /** The check made when a file is opened (FramesClient.inspect). */
+  inspectMs: number;
   probeMs: number;
   ms: number;
   info: VideoInfo;
@@ -114,15 +116,19 @@ const harness = {
     };
   },
 
-  /** Probe and extract of a long file (bicubic), timed separately. */
+  /** Inspect, probe and extract of a long file (bicubic), timed separately. */
   async long(options: ExtractOptions): Promise<LongRun> {
     let started = performance.now();
+    await client.inspect(file());
+    const inspectMs = performance.now() - started;
+    started = performance.now();
     const info = await client.probe(file());
     const probeMs = performance.now() - started;
     started = performance.now();
     const r = await client.extract(file(), options);
     const ms = performance.now() - started;
     return {
+      inspectMs,
       probeMs,
       ms,
       info,

@@ -7,6 +7,7 @@ import type {
   ExtractedFrames,
   ExtractOptions,
   FramesErrorKind,
+  VideoFacts,
   VideoInfo,
 } from '../../src/lib/protocol/frames-protocol.ts';
 import { FramesClient } from '../../src/state/frames-client.ts';
@@ -79,6 +80,8 @@ const harness = {
       return failure(error);
     }
   },
+  /** What the worker finds on opening the file (the facts the page's verdict is made from). */
+  inspect: async (url: string): Promise<VideoFacts> => client.inspect(await load(url)),
   async extract(url: string, options: ExtractOptions): Promise<Settled> {
     const progress: number[] = [];
     return settle(

@@ -13,6 +13,11 @@ export function classifyReadError(error: unknown): AppError {
       { cause: error },
     );
   }
-  const detail = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-  return new AppError('decode-failed', `The video could not be decoded (${detail}).`, { cause: error });
+  // The decoder's own words (an EncodingError, a mediabunny internal) mean nothing to a person: they stay in
+  // the cause, for a debugger.
+  return new AppError(
+    'decode-failed',
+    "The video could not be decoded: its data is damaged, or it uses a feature this browser's decoder lacks.",
+    { cause: error },
+  );
 }

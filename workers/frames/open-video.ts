@@ -6,6 +6,7 @@
 import { ALL_FORMATS, BlobSource, EncodedPacketSink, Input, type InputVideoTrack } from 'mediabunny';
 import { AppError } from '../../src/lib/protocol/app-error.ts';
 import type { VideoInfo } from '../../src/lib/protocol/frames-protocol.ts';
+import { codecName } from '../../src/lib/preprocess/video-verdict.ts';
 import { classifyReadError } from './classify-error.ts';
 
 /** An open video: dispose it when done (idempotent). */
@@ -36,36 +37,46 @@ export async function openVideo(file: Blob): Promise<OpenedVideo> {
         : new AppError('no-video-track', 'The file has no video track.');
     }
     const first = await new EncodedPacketSink(track).getFirstPacket({ metadataOnly: true });
-    if (!first)
-      throw new AppError(
-        'empty',
-        'The video track has no frames it can read (an empty recording, or a file cut off early).',
-      );
-    const end = await track.computeDuration();
-    const duration = end - first.timestamp;
-    const { bestGuessFrameRate } = await track.computeFrameRateMetrics();
-    if (!(duration > 0) || !(bestGuessFrameRate > 0))
-      throw new AppError('empty', 'The video has a single frame or no duration.');
-    const codec = await track.getCodec();
+    if (!first) {
+      // A stated length with no frame: cut off or damaged (e.g. a WebM cut before its first whole cluster).
+      throw (await track.getDurationFromMetadata().catch(() => null))
+        ? new AppError(
+            'truncated',
+            'The file is truncated or damaged: it states a length, but no frame of it can be read (an incomplete download or copy?).',
+          )
+        : new AppError('empty', 'The video track has no frames it can read (an empty recording, or a single picture).');
+    }
+    const info = await trackInfo(track, first.timestamp);
+    if (!info) throw new AppError('empty', 'The video has a single frame or no duration.');
     if (!(await track.canDecode())) {
       throw new AppError(
         'unsupported-codec',
-        `This browser cannot decode ${codec ? `${codec.toUpperCase()} video` : 'this video codec'}. Convert the video to H.264, VP9 or AV1.`,
+        `This browser cannot decode ${info.codec ? `${codecName(info.codec)} video` : 'this video codec'}. Convert the video to H.264, VP9 or AV1.`,
       );
     }
-    const info: VideoInfo = {
-      duration,
-      codedWidth: await track.getCodedWidth(),
-      codedHeight: await track.getCodedHeight(),
-      width: await track.getDisplayWidth(),
-      height: await track.getDisplayHeight(),
-      rotation: await track.getRotation(),
-      codec,
-      fps: bestGuessFrameRate,
-    };
     return { track, info, firstTimestamp: first.timestamp, [Symbol.dispose]: () => input.dispose() };
   } catch (error) {
     input.dispose();
     throw classifyReadError(error);
   }
+}
+
+/**
+ * The track's duration, size, rotation, codec and rate, counted from its first frame at `firstTimestamp`; null
+ * when it has a single frame or no duration.
+ */
+export async function trackInfo(track: InputVideoTrack, firstTimestamp: number): Promise<VideoInfo | null> {
+  const duration = (await track.computeDuration()) - firstTimestamp;
+  const { bestGuessFrameRate } = await track.computeFrameRateMetrics();
+  if (!(duration > 0) || !(bestGuessFrameRate > 0)) return null;
+  return {
+    duration,
+    codedWidth: await track.getCodedWidth(),
+    codedHeight: await track.getCodedHeight(),
+    width: await track.getDisplayWidth(),
+    height: await track.getDisplayHeight(),
+    rotation: await track.getRotation(),
+    codec: await track.getCodec(),
+    fps: bestGuessFrameRate,
+  };
 }
