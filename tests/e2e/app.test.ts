@@ -5,11 +5,12 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { collectConsole, launchChromium, startDevServer, type LaunchedBrowser, type Page } from '../support/browser.ts';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { appPages } from '../support/app-pages.ts';
+import type { Page } from '../support/browser.ts';
 import type { ProbeWindow } from '../support/harness.ts';
 import { REPO_ROOT } from '../support/reference.ts';
-import makeVideos, { VIDEO_FIXTURES_DIR } from '../../scripts/fixtures/videos.ts';
+import { VIDEO_FIXTURES_DIR } from '../../scripts/fixtures/videos.ts';
 
 const VIDEO = join(REPO_ROOT, 'public', 'sample-video.mp4');
 /** The sample video is 20 s; every cited range below is inside it except the last point. */
@@ -35,10 +36,8 @@ interface AppProbes {
 }
 type AppWindow = ProbeWindow<AppProbes>;
 
-let browser: LaunchedBrowser;
-let server: Awaited<ReturnType<typeof startDevServer>>;
+const app = appPages();
 let page: Page;
-let log: string[];
 
 /** Files for setInputFiles. */
 const textFile = (name: string, text: string, mimeType = 'text/plain') => ({
@@ -85,24 +84,8 @@ async function openTraceAndVideo(raw = RAW) {
   await recordSeeks();
 }
 
-beforeAll(async () => {
-  await makeVideos();
-  server = await startDevServer();
-  browser = await launchChromium();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.server.close();
-});
-
 beforeEach(async (ctx) => {
-  await page?.close();
-  page = await browser.context.newPage();
-  log = collectConsole(page);
-  ctx.onTestFailed(() => console.log(log.join('\n')));
-  await page.goto(`${server.url}/index.html`);
-  await page.waitForSelector('[data-testid=drop-zone]');
+  page = await app.open(ctx);
 });
 
 describe('an imported trace drives the player', () => {

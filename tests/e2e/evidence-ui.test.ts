@@ -7,15 +7,16 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import makeVideos, { GOOD_VIDEOS, VIDEO_FIXTURES_DIR } from '../../scripts/fixtures/videos.ts';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { GOOD_VIDEOS, VIDEO_FIXTURES_DIR } from '../../scripts/fixtures/videos.ts';
 import { evidenceQuestion, verdict } from '../../src/lib/generation/evidence-check.ts';
 import { rewatchText } from '../../src/lib/generation/grounded-rewatch.ts';
 import { planClip, type ClipPlan } from '../../src/lib/preprocess/rewatch-clip.ts';
 import type { ObservationEvidence, RewatchEvidence } from '../../src/lib/trace/trace-evidence.ts';
 import { toTraceJson, type TraceMeta } from '../../src/lib/trace/trace-export.ts';
 import { parseTrace } from '../../src/lib/trace/trace-parser.ts';
-import { collectConsole, launchChromium, startDevServer, type LaunchedBrowser, type Page } from '../support/browser.ts';
+import { appPages } from '../support/app-pages.ts';
+import type { Page } from '../support/browser.ts';
 import { readFrameCode } from '../support/frame-code.ts';
 import type { ProbeWindow } from '../support/harness.ts';
 
@@ -80,10 +81,8 @@ interface AppProbes {
 }
 type AppWindow = ProbeWindow<AppProbes>;
 
-let browser: LaunchedBrowser;
-let server: Awaited<ReturnType<typeof startDevServer>>;
+const app = appPages();
 let page: Page;
-let log: string[];
 
 const jsonFile = (name: string, text: string) => ({ name, mimeType: 'application/json', buffer: Buffer.from(text) });
 const videoFile = () => ({
@@ -144,24 +143,8 @@ async function badges(): Promise<{ verdict: string | null; score: number; text: 
   );
 }
 
-beforeAll(async () => {
-  await makeVideos();
-  server = await startDevServer();
-  browser = await launchChromium();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.server.close();
-});
-
 beforeEach(async (ctx) => {
-  await page?.close();
-  page = await browser.context.newPage();
-  log = collectConsole(page);
-  ctx.onTestFailed(() => console.log(log.join('\n')));
-  await page.goto(`${server.url}/index.html`);
-  await page.waitForSelector('[data-testid=drop-zone]');
+  page = await app.open(ctx);
 });
 
 describe('filmstrips', () => {

@@ -7,10 +7,11 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import makeModelFixtures from '../../scripts/fixtures/models.ts';
-import makeVideos, { VIDEO_FIXTURES_DIR } from '../../scripts/fixtures/videos.ts';
-import { collectConsole, launchChromium, startDevServer, type LaunchedBrowser, type Page } from '../support/browser.ts';
+import { VIDEO_FIXTURES_DIR } from '../../scripts/fixtures/videos.ts';
+import { appPages } from '../support/app-pages.ts';
+import type { Page } from '../support/browser.ts';
 import type { ProbeWindow } from '../support/harness.ts';
 import { REPO_ROOT } from '../support/reference.ts';
 import { selectEntry, settledStatus, TINY_ID } from '../support/model-panel.ts';
@@ -33,10 +34,8 @@ interface Box {
   right: number;
 }
 
-let browser: LaunchedBrowser;
-let server: Awaited<ReturnType<typeof startDevServer>>;
+const app = appPages();
 let page: Page;
-let log: string[];
 
 const video = () => page.locator('[data-testid=player]');
 const isPaused = () => video().evaluate((v: HTMLVideoElement) => v.paused);
@@ -79,25 +78,9 @@ function expectNear(actual: number, expected: number) {
   expect(Math.abs(actual - expected), `${actual} vs ${expected}`).toBeLessThan(0.2);
 }
 
-beforeAll(async () => {
-  await makeVideos();
-  server = await startDevServer();
-  browser = await launchChromium();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.server.close();
-});
-
 describe('without a model', () => {
   beforeEach(async (ctx) => {
-    await page?.close();
-    page = await browser.context.newPage();
-    log = collectConsole(page);
-    ctx.onTestFailed(() => console.log(log.join('\n')));
-    await page.goto(`${server.url}/index.html`);
-    await page.waitForSelector('[data-testid=drop-zone]');
+    page = await app.open(ctx);
   });
 
   it('Space pauses and resumes "Play trace" with focus on each control, and types in the question box', async () => {
@@ -349,12 +332,10 @@ describe('questions asked with the tiny model', () => {
 
   beforeAll(async () => {
     await makeModelFixtures();
-    await page?.close();
-    page = await browser.context.newPage();
-    log = collectConsole(page);
+    page = await app.newPage();
     // WASM, as in app-model.test.ts: headless Chromium's WebGPU is SwiftShader, far slower on a small CPU.
     await page.addInitScript(() => delete (Navigator.prototype as { gpu?: unknown }).gpu);
-    await page.goto(`${server.url}/index.html`);
+    await page.goto(app.indexUrl);
     await page.click('summary');
     await selectEntry(page, TINY_ID);
     await page.click(`[data-testid=model-entry][data-id="${TINY_ID}"] [data-testid=model-load]`);
@@ -363,7 +344,7 @@ describe('questions asked with the tiny model', () => {
   }, 600_000);
 
   it('keeps both questions asked about a video; re-opening the older one restores its trace', async (ctx) => {
-    ctx.onTestFailed(() => console.log(log.join('\n')));
+    app.printLogOnFailure(ctx);
     await openExample();
     const examples = page.locator('[data-testid=example-question]');
     expect(await examples.count()).toBeGreaterThan(1);
