@@ -24,8 +24,8 @@ import { REWATCH_FRAME_PIXELS, smartResize } from '../src/lib/preprocess/smart-r
 import { resizeRgb } from '../src/lib/preprocess/image-resize.ts';
 import { planFrames } from '../src/lib/preprocess/video-sampling.ts';
 import type { FramesBenchHarness, WorkerRun } from '../tests/pages/frames-bench.ts';
-import { launchChromium, startDevServer } from '../tests/support/browser.ts';
-import { openHarness } from '../tests/support/harness.ts';
+import { launchChromium, startDevServer, type Page } from '../tests/support/browser.ts';
+import { openHarness, type HarnessClient } from '../tests/support/harness.ts';
 import { codeFilter, readFrameCode } from '../tests/support/frame-code.ts';
 import { REFERENCE_ROOT, REPO_ROOT } from '../tests/support/reference.ts';
 import makeVideos, { LONG_VIDEO as FIXTURE_LONG, VIDEO_FIXTURES_DIR } from './fixtures/videos.ts';
@@ -246,15 +246,7 @@ async function main(): Promise<void> {
     `ffmpeg (${ffmpeg.method}) + resizeRgb to ${size.width}x${size.height} in Node: ${seconds(ffmpegTotal)} (resize ${seconds(resizeMs)})`,
   );
 
-  const server = await startDevServer();
-  const browser = await launchChromium();
-  try {
-    const page = await browser.context.newPage();
-    page.on('pageerror', (e) => console.error(`[page] ${e.message}`));
-    const bench = await openHarness<FramesBenchHarness>(page, `${server.url}/tests/pages/frames-bench.html`, 300_000);
-    await page.setInputFiles('#video', VIDEO);
-    page.setDefaultTimeout(0);
-
+  await withBenchPage(VIDEO, async (bench, page) => {
     const worker: Record<string, WorkerRun> = {};
     for (const resize of ['bicubic', 'canvas'] as const) {
       const r = await bench.worker({ ...REWATCH, resize }, `${BENCH_URL}/reference.rgb`);
@@ -322,6 +314,23 @@ async function main(): Promise<void> {
     console.log(
       `transformers.js Qwen2VLImageProcessor: ${seconds(pre.theirsMs)} -> [${pre.theirsShape}] grid ${pre.theirsGrid}; ours is ${ratio(pre.theirsMs, pre.oursMs)} faster; max |diff| ${pre.maxDiff ?? 'n/a (shapes differ)'}`,
     );
+  });
+}
+
+/** The frames-bench page in a fresh Chromium on the dev server, with `video` picked (no time limit on calls). */
+async function withBenchPage(
+  video: string,
+  use: (bench: HarnessClient<FramesBenchHarness>, page: Page) => Promise<void>,
+): Promise<void> {
+  const server = await startDevServer();
+  const browser = await launchChromium();
+  try {
+    const page = await browser.context.newPage();
+    page.on('pageerror', (e) => console.error(`[page] ${e.message}`));
+    const bench = await openHarness<FramesBenchHarness>(page, `${server.url}/tests/pages/frames-bench.html`, 300_000);
+    await page.setInputFiles('#video', video);
+    page.setDefaultTimeout(0);
+    await use(bench, page);
   } finally {
     await browser.close();
     await server.server.close();
@@ -339,14 +348,7 @@ async function longFixture(): Promise<void> {
     fps: REWATCH.fps,
     maxFrames: REWATCH.maxFrames,
   });
-  const server = await startDevServer();
-  const browser = await launchChromium();
-  try {
-    const page = await browser.context.newPage();
-    page.on('pageerror', (e) => console.error(`[page] ${e.message}`));
-    const bench = await openHarness<FramesBenchHarness>(page, `${server.url}/tests/pages/frames-bench.html`, 300_000);
-    await page.setInputFiles('#video', join(VIDEO_FIXTURES_DIR, video.file));
-    page.setDefaultTimeout(0);
+  await withBenchPage(join(VIDEO_FIXTURES_DIR, video.file), async (bench) => {
     const r = await bench.long(REWATCH);
     const correct = r.codes.filter((c, k) => c === longPlan.indices[k]).length;
     console.log(
@@ -358,10 +360,7 @@ async function longFixture(): Promise<void> {
         .map((l) => l.toFixed(1))
         .join(' ')} on ${cpus().length} cores`,
     );
-  } finally {
-    await browser.close();
-    await server.server.close();
-  }
+  });
 }
 
 await (process.argv.includes('--long') ? longFixture() : main());
