@@ -9,10 +9,17 @@ import {
   toFloat32,
   SafetensorsError,
   DTYPE_BYTES,
+  type SafetensorsDtype,
   type SafetensorsHeader,
   type TensorInfo,
 } from '../../src/lib/models/safetensors.ts';
 import { readText, type CheckpointFiles } from './checkpoint-files.ts';
+
+/** Tensor bytes in the checkpoint's dtype (bf16 for released checkpoints), not yet widened. */
+export interface StoredRows {
+  dtype: SafetensorsDtype;
+  bytes: Uint8Array;
+}
 
 export class CheckpointError extends Error {
   override name = 'CheckpointError';
@@ -146,6 +153,12 @@ export class CheckpointReader {
    * converted in slices instead of held whole.
    */
   readFloat32Rows(name: string, start: number, count: number): Float32Array {
+    const rows = this.readRows(name, start, count);
+    return toFloat32(rows.dtype, rows.bytes);
+  }
+
+  /** Rows [start, start + count) of a 2-D tensor as stored, for a thread that widens them itself. */
+  readRows(name: string, start: number, count: number): StoredRows {
     const info = this.info(name);
     if (info.shape.length !== 2)
       throw new CheckpointError(`tensor "${name}" is not 2-D (shape ${JSON.stringify(info.shape)})`);
@@ -153,6 +166,6 @@ export class CheckpointReader {
     if (start < 0 || count < 0 || start + count > rows)
       throw new CheckpointError(`tensor "${name}": rows ${start}..${start + count} out of range 0..${rows}`);
     const rowBytes = cols * DTYPE_BYTES[info.dtype];
-    return toFloat32(info.dtype, this.readRange(name, start * rowBytes, count * rowBytes));
+    return { dtype: info.dtype, bytes: this.readRange(name, start * rowBytes, count * rowBytes) };
   }
 }

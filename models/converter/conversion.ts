@@ -20,6 +20,7 @@ import type { OutputFolder } from './output-target.ts';
 import { quantizeMatMuls } from './quantize.ts';
 import type { QuantizeRunner } from './quantize-runner.ts';
 import { buildVisionEncoder } from './vision-encoder.ts';
+import { castTables } from './weights.ts';
 
 /** Files transformers.js reads besides the graphs, copied through when the checkpoint has them (preprocessor_config.json is completed, see output-preprocessor.ts). */
 export const PASSTHROUGH_FILES = [
@@ -89,7 +90,7 @@ export interface InspectOptions {
   attention?: AttentionKernel;
   /** How to open the checkpoint (the CLI's Checkpoint reads from disk); default a CheckpointReader over `files`. */
   open?: (files: CheckpointFiles) => CheckpointReader;
-  /** Where 4-bit quantization runs (default: this thread); a pool uses the cores. */
+  /** Where weights are quantized and tables cast, a slice at a time (default: this thread); a pool uses the cores. */
   quantizer?: QuantizeRunner;
 }
 
@@ -113,6 +114,7 @@ export function inspectCheckpoint(
     };
     for (const name of GRAPHS) {
       const graph = build[name]();
+      if (opts.quantizer) castTables(graph, opts.quantizer);
       if (plan.quantize) quantizeMatMuls(graph, { floatType: plan.floatType, runner: opts.quantizer });
       graphs.push({ file: `${name}${plan.suffix}.onnx`, graph });
     }

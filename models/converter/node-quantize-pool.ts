@@ -13,7 +13,7 @@ function thread(): QuantizeThread {
   );
   return {
     post: (job) => worker.postMessage(job, [job.rows.buffer as ArrayBuffer]),
-    onResult: (handler) => worker.on('message', (result: QuantizedMatrix) => handler(result)),
+    onResult: (handler) => worker.on('message', (result: QuantizedMatrix | Uint8Array) => handler(result)),
     onError: (handler) => worker.on('error', handler),
     terminate: () => void worker.terminate(),
   };

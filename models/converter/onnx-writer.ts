@@ -59,12 +59,14 @@ export async function writeModel(g: Graph, dir: string, fileName: string, opts: 
       } else {
         const size = weightBytes(w);
         if (!file || (offset > 0 && offset + size > opts.chunkBytes)) {
-          file?.close();
+          const full = file;
+          file = undefined;
+          await full?.close();
           file = await opts.sink.open(`${dir}/${externalDataName(fileName, chunks++)}`);
           offset = 0;
         }
         const bytes = await produce(w);
-        file.write(bytes);
+        await file.write(bytes);
         tensor.dataLocation = onnx.TensorProto.DataLocation.EXTERNAL;
         tensor.externalData = [
           { key: 'location', value: externalDataName(fileName, chunks - 1) },
@@ -76,8 +78,15 @@ export async function writeModel(g: Graph, dir: string, fileName: string, opts: 
       initializers.push(tensor);
       opts.onWeight?.();
     }
-  } finally {
-    file?.close();
+    const last = file;
+    file = undefined;
+    await last?.close();
+  } catch (error) {
+    // The first failure is the one to report, not a queued write's that it cut short.
+    await Promise.resolve()
+      .then(() => file?.close())
+      .catch(() => {});
+    throw error;
   }
   const model = onnx.ModelProto.create({
     irVersion: 8,

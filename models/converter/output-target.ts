@@ -9,9 +9,14 @@ export class DiskFullError extends Error {
   readonly code = 'ENOSPC';
 }
 
+/**
+ * An open output file, written in order. `write` may only queue the bytes (the CLI writes on libuv's threads
+ * while the converter produces the next weight) and returns a promise when the caller should wait for the
+ * queue to drain; `close` finishes every queued write, and reports a failed one.
+ */
 export interface OutputFile {
-  write(bytes: Uint8Array): void;
-  close(): void;
+  write(bytes: Uint8Array): void | Promise<void>;
+  close(): void | Promise<void>;
 }
 
 /** Writes files by path (a path of the staging folder: OutputFolder.staging + '/' + relative path). */

@@ -1,11 +1,13 @@
 /**
  * The CLI's quantization pool (worker_threads) writes exactly the bytes of the single-threaded converter:
- * slices of rows are quantized independently and placed at their rows, whatever thread finishes first.
+ * slices of rows are quantized (or, for embedding tables, cast) independently and placed at their rows,
+ * whatever thread finishes first.
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DTYPES } from '../../src/lib/models/model-layout.ts';
 import { convert } from './convert.ts';
 import { referenceModelDir, referenceModels } from '../../tests/support/reference.ts';
 
@@ -15,12 +17,12 @@ afterAll(() => rmSync(root, { recursive: true, force: true }));
 const files = (dir: string) => readdirSync(dir, { recursive: true, encoding: 'utf8' }).sort();
 
 describe.each(referenceModels())('%s', (model) => {
-  it('q4 and q4f16 on 3 threads: the same files, byte for byte, as on one', async () => {
+  it('every dtype on 3 threads: the same files, byte for byte, as on one', async () => {
     const one = join(root, `${model}-1`);
     const three = join(root, `${model}-3`);
     const input = referenceModelDir(model);
-    await convert({ input, output: one, dtypes: ['q4', 'q4f16'] });
-    await convert({ input, output: three, dtypes: ['q4', 'q4f16'], threads: 3 });
+    await convert({ input, output: one, dtypes: [...DTYPES] });
+    await convert({ input, output: three, dtypes: [...DTYPES], threads: 3 });
     expect(files(three)).toEqual(files(one));
     for (const f of files(one).filter((f) => statSync(join(one, f)).isFile())) {
       expect(readFileSync(join(three, f)).equals(readFileSync(join(one, f))), f).toBe(true);

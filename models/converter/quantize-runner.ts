@@ -1,57 +1,106 @@
 /**
- * Where 4-bit quantization of a weight's row slices runs: in this thread, or spread over a pool of threads
- * (Node worker_threads in the CLI, quantize-thread.ts; Web Workers in the page, workers/convert). Slices
- * are independent (each output row is quantized on its own), so the bytes do not depend on the runner.
+ * Where the per-slice work of a conversion runs (widening stored rows, then 4-bit quantizing them or casting
+ * them to the graph's float type): in this thread, or spread over a pool of threads (Node worker_threads in
+ * the CLI, quantize-thread.ts; Web Workers in the page, workers/convert). Slices are independent (each
+ * output row depends on its input row only), so the bytes do not depend on the runner.
  */
+import { toFloat32, type SafetensorsDtype } from '../../src/lib/models/safetensors.ts';
 import { quantizedSizes, quantizeRows, type QuantizedMatrix } from './block-quant.ts';
+import { floatBytes } from './graph.ts';
 import type { FloatType } from './weights.ts';
 
-/** `count` rows of length `k`, row-major, to quantize in blocks of `blockSize`. */
+/**
+ * `count` rows of length `k`, row-major, to quantize in blocks of `blockSize`. The rows come as the
+ * checkpoint stores them (`rows` owns its buffer, so it can be transferred) and are widened by the thread
+ * that quantizes them: widening is a fifth of the work and would otherwise stay on the reading thread.
+ */
 export interface QuantizeJob {
-  rows: Float32Array;
+  kind: 'quantize';
+  rows: Uint8Array;
+  dtype: SafetensorsDtype;
   count: number;
   k: number;
   blockSize: number;
   floatType: FloatType;
 }
 
+/** Rows of a table (an embedding) as stored, to widen and cast to `floatType`. */
+export interface CastJob {
+  kind: 'cast';
+  rows: Uint8Array;
+  dtype: SafetensorsDtype;
+  floatType: FloatType;
+}
+
+export type SliceJob = QuantizeJob | CastJob;
+export type SliceResult<J extends SliceJob> = J extends QuantizeJob ? QuantizedMatrix : Uint8Array;
+
 export interface QuantizeRunner {
-  /** Slices worth keeping in flight (the threads that can work at once). */
+  /** The threads that can work at once. */
   readonly parallel: number;
-  run(job: QuantizeJob): Promise<QuantizedMatrix>;
+  run<J extends SliceJob>(job: J): Promise<SliceResult<J>>;
+}
+
+/** Does one slice's work. */
+export function runJob<J extends SliceJob>(job: J): SliceResult<J> {
+  const result = job.kind === 'quantize' ? quantizeJob(job) : floatBytes(toFloat32(job.dtype, job.rows), job.floatType);
+  return result as SliceResult<J>;
 }
 
 /** Quantizes one slice: its rows' MatMulNBits data, scales and zero points. */
-export function quantizeJob(job: QuantizeJob): QuantizedMatrix {
+function quantizeJob(job: QuantizeJob): QuantizedMatrix {
   const sizes = quantizedSizes(job.k, job.blockSize, job.floatType);
   const out: QuantizedMatrix = {
     data: new Uint8Array(job.count * sizes.data),
     scales: new Uint8Array(job.count * sizes.scales),
     zeroPoints: new Uint8Array(job.count * sizes.zeroPoints),
   };
-  quantizeRows(job.rows, job.count, job.k, job.blockSize, job.floatType, out, 0);
+  quantizeRows(toFloat32(job.dtype, job.rows), job.count, job.k, job.blockSize, job.floatType, out, 0);
   return out;
 }
 
 /** The buffers of a slice's result, to transfer rather than copy between threads. */
-export function resultBuffers(m: QuantizedMatrix): ArrayBuffer[] {
-  return [m.data.buffer, m.scales.buffer, m.zeroPoints.buffer] as ArrayBuffer[];
+export function resultBuffers(m: QuantizedMatrix | Uint8Array): ArrayBuffer[] {
+  const parts = m instanceof Uint8Array ? [m] : [m.data, m.scales, m.zeroPoints];
+  return parts.map((p) => p.buffer as ArrayBuffer);
 }
 
-export const inThread: QuantizeRunner = { parallel: 1, run: async (job) => quantizeJob(job) };
+export const inThread: QuantizeRunner = { parallel: 1, run: async (job) => runJob(job) };
+
+/**
+ * Runs `n` rows through `runner` in slices, in order: each slice of at most `maxRows` rows is read by
+ * `read(start, count)` here and handed to the runner by `run`. Every weight is cut into a multiple of the
+ * runner's threads, so none idles on a weight of one slice (q/k/v/o), and one more slice per thread waits
+ * in line, so a thread that finishes finds its next slice already read.
+ */
+export async function runSlices(
+  n: number,
+  maxRows: number,
+  runner: QuantizeRunner,
+  run: (start: number, count: number) => Promise<void>,
+): Promise<void> {
+  const slices = Math.min(n, Math.ceil(Math.ceil(n / maxRows) / runner.parallel) * runner.parallel);
+  const step = Math.ceil(n / slices);
+  const inFlight: Promise<void>[] = [];
+  for (let start = 0; start < n; start += step) {
+    inFlight.push(run(start, Math.min(step, n - start)));
+    if (inFlight.length >= 2 * runner.parallel) await inFlight.shift();
+  }
+  await Promise.all(inFlight);
+}
 
 /** One thread of a pool: takes jobs in order and answers them in order. */
 export interface QuantizeThread {
-  post(job: QuantizeJob): void;
+  post(job: SliceJob): void;
   /** Called with each answer, in the order the jobs were posted. */
-  onResult(handler: (result: QuantizedMatrix) => void): void;
+  onResult(handler: (result: QuantizedMatrix | Uint8Array) => void): void;
   /** Called when the thread fails (its waiting jobs fail with it). */
   onError(handler: (error: Error) => void): void;
   terminate(): void;
 }
 
 interface Waiting {
-  resolve(result: QuantizedMatrix): void;
+  resolve(result: QuantizedMatrix | Uint8Array): void;
   reject(error: Error): void;
 }
 
@@ -72,10 +121,10 @@ export class QuantizePool implements QuantizeRunner {
     return this.#threads.length;
   }
 
-  run(job: QuantizeJob): Promise<QuantizedMatrix> {
+  run<J extends SliceJob>(job: J): Promise<SliceResult<J>> {
     const entry = this.#threads.reduce((a, b) => (b.waiting.length < a.waiting.length ? b : a));
     return new Promise((resolve, reject) => {
-      entry.waiting.push({ resolve, reject });
+      entry.waiting.push({ resolve: (result) => resolve(result as SliceResult<J>), reject });
       entry.thread.post(job);
     });
   }

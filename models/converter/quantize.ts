@@ -8,7 +8,7 @@
 import { f16ToF32 } from '../../src/lib/models/safetensors.ts';
 import { onnx, type Graph, type LazyTensor } from './graph.ts';
 import { blockCount, quantizedSizes, quantizeRows, type QuantizedMatrix } from './block-quant.ts';
-import { inThread, type QuantizeRunner } from './quantize-runner.ts';
+import { inThread, runSlices, type QuantizeRunner } from './quantize-runner.ts';
 import { isCheckpointMatrix, type FloatType } from './weights.ts';
 
 export const BITS = 4;
@@ -70,16 +70,11 @@ function quantizedWeight(w: LazyTensor, floatType: FloatType, runner: QuantizeRu
       zeroPoints: new Uint8Array(n * sizes.zeroPoints),
     };
     if (isCheckpointMatrix(w)) {
-      // Slices are read here, in order, and quantized by the runner, up to `parallel` at once.
-      const step = Math.max(1, Math.min(SLICE_ROWS, Math.floor(SLICE_BYTES / (4 * k))));
-      const inFlight: Promise<void>[] = [];
-      for (let r0 = 0; r0 < n; r0 += step) {
-        const count = Math.min(step, n - r0);
-        const job = { rows: w.rows(r0, count), count, k, blockSize: BLOCK_SIZE, floatType };
-        inFlight.push(runner.run(job).then((part) => place(part, out, r0, sizes)));
-        if (inFlight.length >= runner.parallel) await inFlight.shift();
-      }
-      await Promise.all(inFlight);
+      await runSlices(n, Math.min(SLICE_ROWS, Math.floor(SLICE_BYTES / (4 * k))) || 1, runner, async (r0, count) => {
+        const { dtype, bytes } = w.rows(r0, count);
+        const job = { kind: 'quantize', rows: bytes, dtype, count, k, blockSize: BLOCK_SIZE, floatType } as const;
+        place(await runner.run(job), out, r0, sizes);
+      });
     } else {
       quantizeRows(transpose(await w.bytes(), w.type, k, n), n, k, BLOCK_SIZE, floatType, out, 0);
     }

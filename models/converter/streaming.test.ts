@@ -40,7 +40,7 @@ describe.each(referenceModels())('%s', (model) => {
     const events: { order: number; name?: string; bytes: number }[] = [];
 
     beforeAll(async () => {
-      const rows = vi.spyOn(Checkpoint.prototype, 'readFloat32Rows');
+      const rows = vi.spyOn(Checkpoint.prototype, 'readRows');
       const raw = vi.spyOn(Checkpoint.prototype, 'readRaw');
       const sink = new RecordingSink();
       const rowBytes = (name: string) => ckpt.info(name).shape[1] * DTYPE_BYTES[ckpt.info(name).dtype];

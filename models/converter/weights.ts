@@ -3,8 +3,9 @@
  * are produced once, when the writer streams it, and big matrices are read a slice of rows at a time so a
  * weight never costs more than its output plus one slice.
  */
-import type { CheckpointReader } from './checkpoint-reader.ts';
-import { floatBytes, type LazyTensor } from './graph.ts';
+import type { CheckpointReader, StoredRows } from './checkpoint-reader.ts';
+import { floatBytes, type Graph, type LazyTensor } from './graph.ts';
+import { inThread, runSlices, type QuantizeRunner } from './quantize-runner.ts';
 
 export type FloatType = 'float32' | 'float16';
 
@@ -13,10 +14,11 @@ const SLICE_BYTES = 64 * 1024 * 1024;
 
 /**
  * A MatMul weight: stored [K, N] (the MatMul's B) while the checkpoint holds [N, K]. `rows` exposes the
- * checkpoint's [N, K] rows so quantization can work row by row without transposing the whole matrix.
+ * checkpoint's [N, K] rows as stored, so quantization can work row by row without transposing the whole
+ * matrix, and widen them in the thread that quantizes them.
  */
 export interface CheckpointMatrix extends LazyTensor {
-  rows(start: number, count: number): Float32Array;
+  rows(start: number, count: number): StoredRows;
 }
 
 export function isCheckpointMatrix(t: LazyTensor): t is CheckpointMatrix {
@@ -54,7 +56,7 @@ export function matmulWeight(
       name: key,
       type,
       dims: [k, n],
-      rows: (start, count) => ckpt.readFloat32Rows(key, start, count),
+      rows: (start, count) => ckpt.readRows(key, start, count),
       bytes() {
         const out = new Float32Array(k * n);
         const step = sliceRows(k);
@@ -73,34 +75,54 @@ export function matmulWeight(
   );
 }
 
+/** A table kept in the checkpoint's [rows, cols] layout (embeddings for Gather), its rows read as stored. */
+export interface CheckpointTable extends LazyTensor {
+  type: FloatType;
+  tableRows(start: number, count: number): StoredRows;
+}
+
+export function isCheckpointTable(t: LazyTensor): t is CheckpointTable {
+  return typeof (t as Partial<CheckpointTable>).tableRows === 'function';
+}
+
 /**
- * Rows [start, start + count) of a table kept in the checkpoint's [rows, cols] layout (embeddings for
- * Gather); the whole table when no range is given.
+ * Rows [start, start + count) of a table kept in the checkpoint's [rows, cols] layout; the whole table when
+ * no range is given. Cast in this thread unless castTables hands it to a pool.
  */
 export function tableWeight(
   ckpt: CheckpointReader,
   key: string,
   type: FloatType,
   range?: { start: number; count: number },
-): LazyTensor {
+): CheckpointTable {
   const [rows, k] = shape2d(ckpt, key);
   const first = range?.start ?? 0;
   const n = range?.count ?? rows;
-  return {
+  const table: CheckpointTable = {
     name: range ? `${key}.rows_${first}` : key,
     type,
     dims: [n, k],
-    bytes() {
-      const width = type === 'float32' ? 4 : 2;
-      const out = new Uint8Array(n * k * width);
-      const step = sliceRows(k);
-      for (let r0 = 0; r0 < n; r0 += step) {
-        const count = Math.min(step, n - r0);
-        out.set(floatBytes(ckpt.readFloat32Rows(key, first + r0, count), type), r0 * k * width);
-      }
-      return out;
-    },
+    tableRows: (start, count) => ckpt.readRows(key, first + start, count),
+    bytes: () => castTable(table, inThread),
   };
+  return table;
+}
+
+/** A table's bytes in its type, its slices widened and cast by `runner`. */
+async function castTable(t: CheckpointTable, runner: QuantizeRunner): Promise<Uint8Array> {
+  const [n, k] = t.dims;
+  const width = t.type === 'float32' ? 4 : 2;
+  const out = new Uint8Array(n * k * width);
+  await runSlices(n, sliceRows(k), runner, async (r0, count) => {
+    const { dtype, bytes } = t.tableRows(r0, count);
+    out.set(await runner.run({ kind: 'cast', rows: bytes, dtype, floatType: t.type }), r0 * k * width);
+  });
+  return out;
+}
+
+/** Has every table of `g` cast on `runner` (a pool of threads) when written. */
+export function castTables(g: Graph, runner: QuantizeRunner): void {
+  for (const w of g.weights) if (isCheckpointTable(w)) w.bytes = () => castTable(w, runner);
 }
 
 /** A 1-D weight (bias, norm scale) of `length` values, read whole. */

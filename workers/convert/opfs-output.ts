@@ -93,9 +93,9 @@ class OpfsWriter implements OutputWriter {
   async writeFile(path: string, bytes: Uint8Array): Promise<void> {
     const file = await this.open(path);
     try {
-      file.write(bytes);
+      await file.write(bytes);
     } finally {
-      file.close();
+      await file.close();
     }
   }
 }

@@ -8,8 +8,9 @@ function thread(index: number): QuantizeThread {
     name: `convert-quantize-${index}`,
   });
   return {
-    post: (job) => worker.postMessage(job, [job.rows.buffer]),
-    onResult: (handler) => worker.addEventListener('message', (e: MessageEvent<QuantizedMatrix>) => handler(e.data)),
+    post: (job) => worker.postMessage(job, [job.rows.buffer as ArrayBuffer]),
+    onResult: (handler) =>
+      worker.addEventListener('message', (e: MessageEvent<QuantizedMatrix | Uint8Array>) => handler(e.data)),
     onError: (handler) =>
       worker.addEventListener('error', (e) => handler(new Error(`a quantization worker failed: ${e.message}`))),
     terminate: () => worker.terminate(),

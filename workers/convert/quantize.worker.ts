@@ -1,10 +1,10 @@
 /**
- * A thread of the page's quantization pool (quantize-pool.ts): quantizes the row slices the convert worker
- * sends and sends the results back, buffers transferred.
+ * A thread of the page's quantization pool (quantize-pool.ts): quantizes (or casts) the row slices the
+ * convert worker sends and sends the results back, buffers transferred.
  */
-import { quantizeJob, resultBuffers, type QuantizeJob } from '../../models/converter/quantize-runner.ts';
+import { runJob, resultBuffers, type SliceJob } from '../../models/converter/quantize-runner.ts';
 
-self.onmessage = (event: MessageEvent<QuantizeJob>) => {
-  const result = quantizeJob(event.data);
+self.onmessage = (event: MessageEvent<SliceJob>) => {
+  const result = runJob(event.data);
   self.postMessage(result, { transfer: resultBuffers(result) });
 };
