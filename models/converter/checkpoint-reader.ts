@@ -15,10 +15,13 @@ import {
 } from '../../src/lib/models/safetensors.ts';
 import { readText, type CheckpointFiles } from './checkpoint-files.ts';
 
-/** Tensor bytes in the checkpoint's dtype (bf16 for released checkpoints), not yet widened. */
+/**
+ * Tensor bytes in the checkpoint's dtype (bf16 for released checkpoints), not yet widened; in the page, not
+ * yet read either (a Blob range: CheckpointFiles.range).
+ */
 export interface StoredRows {
   dtype: SafetensorsDtype;
-  bytes: Uint8Array;
+  bytes: Uint8Array | Blob;
 }
 
 export class CheckpointError extends Error {
@@ -153,12 +156,26 @@ export class CheckpointReader {
    * converted in slices instead of held whole.
    */
   readFloat32Rows(name: string, start: number, count: number): Float32Array {
-    const rows = this.readRows(name, start, count);
-    return toFloat32(rows.dtype, rows.bytes);
+    const { dtype, offset, length } = this.rowRange(name, start, count);
+    return toFloat32(dtype, this.readRange(name, offset, length));
   }
 
-  /** Rows [start, start + count) of a 2-D tensor as stored, for a thread that widens them itself. */
+  /**
+   * Rows [start, start + count) of a 2-D tensor as stored, for a thread that widens them itself: read now,
+   * or left as a Blob range for that thread to read when the files can hand one out.
+   */
   readRows(name: string, start: number, count: number): StoredRows {
+    const { dtype, offset, length } = this.rowRange(name, start, count);
+    if (!this.files.range) return { dtype, bytes: this.readRange(name, offset, length) };
+    const shard = this.location.get(name)!;
+    const begin = shard.header.dataStart + shard.header.tensors.get(name)!.dataOffsets[0] + offset;
+    if (begin + length > this.files.size(shard.name))
+      throw new CheckpointError(`${shard.file}: truncated while reading "${name}"`);
+    this.#bytesRead += length;
+    return { dtype, bytes: this.files.range(shard.name, begin, length) };
+  }
+
+  private rowRange(name: string, start: number, count: number) {
     const info = this.info(name);
     if (info.shape.length !== 2)
       throw new CheckpointError(`tensor "${name}" is not 2-D (shape ${JSON.stringify(info.shape)})`);
@@ -166,6 +183,6 @@ export class CheckpointReader {
     if (start < 0 || count < 0 || start + count > rows)
       throw new CheckpointError(`tensor "${name}": rows ${start}..${start + count} out of range 0..${rows}`);
     const rowBytes = cols * DTYPE_BYTES[info.dtype];
-    return { dtype: info.dtype, bytes: this.readRange(name, start * rowBytes, count * rowBytes) };
+    return { dtype: info.dtype, offset: start * rowBytes, length: count * rowBytes };
   }
 }

@@ -2,7 +2,7 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { QuantizedMatrix } from './block-quant.ts';
-import { QuantizePool, type QuantizeThread } from './quantize-runner.ts';
+import { jobBuffers, QuantizePool, type QuantizeThread } from './quantize-runner.ts';
 
 function thread(): QuantizeThread {
   // Node refuses a .ts worker file by its extension: a one-line script registers tsx, then imports it.
@@ -12,7 +12,7 @@ function thread(): QuantizeThread {
     { eval: true },
   );
   return {
-    post: (job) => worker.postMessage(job, [job.rows.buffer as ArrayBuffer]),
+    post: (job) => worker.postMessage(job, jobBuffers(job)),
     onResult: (handler) => worker.on('message', (result: QuantizedMatrix | Uint8Array) => handler(result)),
     onError: (handler) => worker.on('error', handler),
     terminate: () => void worker.terminate(),

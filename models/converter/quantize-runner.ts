@@ -6,17 +6,19 @@
  */
 import { toFloat32, type SafetensorsDtype } from '../../src/lib/models/safetensors.ts';
 import { quantizedSizes, quantizeRows, type QuantizedMatrix } from './block-quant.ts';
+import { readBlobRange } from './checkpoint-files.ts';
 import { floatBytes } from './graph.ts';
 import type { FloatType } from './weights.ts';
 
 /**
  * `count` rows of length `k`, row-major, to quantize in blocks of `blockSize`. The rows come as the
- * checkpoint stores them (`rows` owns its buffer, so it can be transferred) and are widened by the thread
- * that quantizes them: widening is a fifth of the work and would otherwise stay on the reading thread.
+ * checkpoint stores them (read, in a buffer of their own that can be transferred; in the page, a Blob range
+ * not read yet) and are read and widened by the thread that quantizes them: widening is a fifth of the work,
+ * reading in a page a third, and both would otherwise stay on the converting thread.
  */
 export interface QuantizeJob {
   kind: 'quantize';
-  rows: Uint8Array;
+  rows: Uint8Array | Blob;
   dtype: SafetensorsDtype;
   count: number;
   k: number;
@@ -27,7 +29,7 @@ export interface QuantizeJob {
 /** Rows of a table (an embedding) as stored, to widen and cast to `floatType`. */
 export interface CastJob {
   kind: 'cast';
-  rows: Uint8Array;
+  rows: Uint8Array | Blob;
   dtype: SafetensorsDtype;
   floatType: FloatType;
 }
@@ -43,8 +45,13 @@ export interface QuantizeRunner {
 
 /** Does one slice's work. */
 export function runJob<J extends SliceJob>(job: J): SliceResult<J> {
-  const result = job.kind === 'quantize' ? quantizeJob(job) : floatBytes(toFloat32(job.dtype, job.rows), job.floatType);
+  const result = job.kind === 'quantize' ? quantizeJob(job) : floatBytes(widened(job), job.floatType);
   return result as SliceResult<J>;
+}
+
+/** A job's rows as float32, read first when they came as a Blob range. */
+function widened(job: SliceJob): Float32Array {
+  return toFloat32(job.dtype, job.rows instanceof Uint8Array ? job.rows : readBlobRange(job.rows));
 }
 
 /** Quantizes one slice: its rows' MatMulNBits data, scales and zero points. */
@@ -55,8 +62,13 @@ function quantizeJob(job: QuantizeJob): QuantizedMatrix {
     scales: new Uint8Array(job.count * sizes.scales),
     zeroPoints: new Uint8Array(job.count * sizes.zeroPoints),
   };
-  quantizeRows(toFloat32(job.dtype, job.rows), job.count, job.k, job.blockSize, job.floatType, out, 0);
+  quantizeRows(widened(job), job.count, job.k, job.blockSize, job.floatType, out, 0);
   return out;
+}
+
+/** The buffers of a job, to transfer rather than copy to a thread (none for a Blob range). */
+export function jobBuffers(job: SliceJob): ArrayBuffer[] {
+  return job.rows instanceof Uint8Array ? [job.rows.buffer as ArrayBuffer] : [];
 }
 
 /** The buffers of a slice's result, to transfer rather than copy between threads. */

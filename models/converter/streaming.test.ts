@@ -40,7 +40,8 @@ describe.each(referenceModels())('%s', (model) => {
     const events: { order: number; name?: string; bytes: number }[] = [];
 
     beforeAll(async () => {
-      const rows = vi.spyOn(Checkpoint.prototype, 'readRows');
+      // Rows as stored (quantized and cast slices) and widened (transposed matrices) are two entry points.
+      const rows = [vi.spyOn(Checkpoint.prototype, 'readRows'), vi.spyOn(Checkpoint.prototype, 'readFloat32Rows')];
       const raw = vi.spyOn(Checkpoint.prototype, 'readRaw');
       const sink = new RecordingSink();
       const rowBytes = (name: string) => ckpt.info(name).shape[1] * DTYPE_BYTES[ckpt.info(name).dtype];
@@ -48,9 +49,10 @@ describe.each(referenceModels())('%s', (model) => {
       try {
         await convert({ input, output: out, dtypes: [dtype], sink, inlineLimitBytes: 0, chunkBytes: 4_000_000 });
         // Collected before mockRestore, which clears the recorded calls.
-        rows.mock.calls.forEach(([name, , count], i) =>
-          events.push({ order: rows.mock.invocationCallOrder[i], name, bytes: count * rowBytes(name) }),
-        );
+        for (const spy of rows)
+          spy.mock.calls.forEach(([name, , count], i) =>
+            events.push({ order: spy.mock.invocationCallOrder[i], name, bytes: count * rowBytes(name) }),
+          );
         raw.mock.calls.forEach(([name], i) =>
           events.push({ order: raw.mock.invocationCallOrder[i], name, bytes: size(name) }),
         );
@@ -58,7 +60,7 @@ describe.each(referenceModels())('%s', (model) => {
           events.push({ order: sink.writes.mock.invocationCallOrder[i], bytes: 0 }),
         );
       } finally {
-        rows.mockRestore();
+        for (const spy of rows) spy.mockRestore();
         raw.mockRestore();
       }
       events.sort((a, b) => a.order - b.order);

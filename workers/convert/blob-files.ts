@@ -1,7 +1,8 @@
 /**
  * A picked checkpoint folder's files (Blobs, read lazily from disk by the browser) as the converter reads
  * them: a byte range at a time with FileReaderSync, which only workers have, so the shared converter stays
- * synchronous as on Node.
+ * synchronous as on Node; weight slices are handed out unread (`range`) and read by the quantization worker
+ * that uses them.
  */
 import type { CheckpointFiles } from '../../models/converter/checkpoint-files.ts';
 
@@ -18,5 +19,6 @@ export function blobFiles(where: string, files: readonly { path: string; file: B
     has: (name) => byPath.has(name),
     size: (name) => blob(name).size,
     read: (name, offset, length) => new Uint8Array(reader.readAsArrayBuffer(blob(name).slice(offset, offset + length))),
+    range: (name, offset, length) => blob(name).slice(offset, offset + length),
   };
 }

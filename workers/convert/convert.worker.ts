@@ -87,7 +87,8 @@ class ConvertWorker implements ConvertApi {
       let reported = 0;
       try {
         const conversion = plan(request, pool);
-        const result = await writeConversion(conversion, await OpfsOutputFolder.open(request.name), {
+        const name = request.saveAs ?? request.name;
+        const result = await writeConversion(conversion, await OpfsOutputFolder.open(name), {
           cancelled: () => Atomics.load(cancelFlag, 0) === 1,
           onProgress: (p) => {
             const now = performance.now();
@@ -97,7 +98,7 @@ class ConvertWorker implements ConvertApi {
           },
         });
         return {
-          name: request.name,
+          name,
           files: result.files,
           outputBytes: result.outputBytes,
           seconds: (performance.now() - started) / 1000,

@@ -1,6 +1,7 @@
 /**
  * The page's output folder: the Origin Private File System, `models/<name>/`, written with
- * FileSystemSyncAccessHandle (workers only; synchronous writes, no copy through a stream). Files go into
+ * FileSystemSyncAccessHandle (workers only; no copy through a stream) on a thread of its own
+ * (opfs-write.worker.ts). Files go into
  * the staging folder `models/.<name>.partial/`, whose files are moved into place once complete (config.json
  * last: a folder without it is not a model and is removed when models are listed); a quota error
  * becomes the converter's DiskFullError.
@@ -14,6 +15,7 @@ import {
 } from '../../models/converter/output-target.ts';
 import { opfsEntries } from '../../src/io/opfs-entries.ts';
 import { OPFS_MODELS_DIR, stagingFolderName } from '../../src/lib/protocol/convert-protocol.ts';
+import type { WriteReply, WriteRequest } from './opfs-write-protocol.ts';
 
 /** Chromium's move() of a file (directories cannot move), not yet in TypeScript's DOM types. */
 interface MovableFile {
@@ -40,10 +42,6 @@ async function directory(
   return dir;
 }
 
-function isQuotaError(error: unknown): boolean {
-  return error instanceof DOMException && error.name === 'QuotaExceededError';
-}
-
 async function removeIfPresent(dir: FileSystemDirectoryHandle, name: string): Promise<void> {
   try {
     await dir.removeEntry(name, { recursive: true });
@@ -52,40 +50,93 @@ async function removeIfPresent(dir: FileSystemDirectoryHandle, name: string): Pr
   }
 }
 
-/** Writes files at OPFS paths (`models/.name.partial/onnx/x.onnx`). */
+/** Bytes a file may have queued for the writing thread before the converter waits (a few weights' worth). */
+const QUEUE_BYTES = 256 * 2 ** 20;
+
+function failure(path: string, reply: Extract<WriteReply, { ok: false }>): Error {
+  return reply.quota
+    ? new DiskFullError(`no space left in this browser's storage writing ${path}`)
+    : new Error(`writing ${path}: ${reply.message}`);
+}
+
+/** The writing thread (opfs-write.worker.ts): requests answered in order. */
+class WriteThread {
+  readonly #worker = new Worker(new URL('./opfs-write.worker.ts', import.meta.url), {
+    type: 'module',
+    name: 'convert-opfs-write',
+  });
+  readonly #waiting: ((reply: WriteReply) => void)[] = [];
+  #dead: WriteReply | null = null;
+
+  constructor() {
+    this.#worker.onmessage = (event: MessageEvent<WriteReply>) => this.#waiting.shift()?.(event.data);
+    this.#worker.onerror = (event) => {
+      this.#dead = { ok: false, quota: false, message: `the writing thread failed: ${event.message}` };
+      for (const resolve of this.#waiting.splice(0)) resolve(this.#dead);
+    };
+  }
+
+  request(message: WriteRequest, transfer: Transferable[] = []): Promise<WriteReply> {
+    if (this.#dead) return Promise.resolve(this.#dead);
+    return new Promise((resolve) => {
+      this.#waiting.push(resolve);
+      this.#worker.postMessage(message, transfer);
+    });
+  }
+
+  terminate(): void {
+    this.#worker.terminate();
+  }
+}
+
+/**
+ * Writes files at OPFS paths (`models/.name.partial/onnx/x.onnx`) through the writing thread: a write is
+ * queued (its bytes transferred) and the converter goes on; a failed write is reported by the next write or
+ * by close.
+ */
 class OpfsWriter implements OutputWriter {
   #written = 0;
+  #files = 0;
+  #thread: WriteThread | null = null;
 
-  constructor(
-    private readonly root: FileSystemDirectoryHandle,
-    private readonly budgetBytes = Infinity,
-  ) {}
+  constructor(private readonly budgetBytes = Infinity) {}
 
   get bytesWritten(): number {
     return this.#written;
   }
 
   async open(path: string): Promise<OutputFile> {
-    const parts = path.split('/');
-    const dir = await directory(this.root, parts.slice(0, -1));
-    const handle = await (await dir.getFileHandle(parts.at(-1)!, { create: true })).createSyncAccessHandle();
-    handle.truncate(0);
+    const thread = (this.#thread ??= new WriteThread());
+    const file = this.#files++;
+    const opened = await thread.request({ op: 'open', file, path });
+    if (!opened.ok) throw failure(path, opened);
     let at = 0;
+    let queued = 0;
+    let failed: Error | undefined;
+    let last = Promise.resolve();
     return {
       write: (bytes) => {
+        if (failed) throw failed;
         checkBudget(path, this.#written, bytes.byteLength, this.budgetBytes);
-        try {
-          for (let done = 0; done < bytes.byteLength;) done += handle.write(bytes.subarray(done), { at: at + done });
-        } catch (error) {
-          if (isQuotaError(error)) throw new DiskFullError(`no space left in this browser's storage writing ${path}`);
-          throw error;
-        }
-        at += bytes.byteLength;
-        this.#written += bytes.byteLength;
+        // Transferred, so a view into a larger buffer is copied out first.
+        const own = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes : bytes.slice();
+        const n = own.byteLength;
+        queued += n;
+        last = thread.request({ op: 'write', file, at, bytes: own }, [own.buffer as ArrayBuffer]).then((reply) => {
+          queued -= n;
+          if (!reply.ok) failed ??= failure(path, reply);
+        });
+        at += n;
+        this.#written += n;
+        if (queued <= QUEUE_BYTES) return undefined;
+        return last.then(() => {
+          if (failed) throw failed;
+        });
       },
-      close: () => {
-        handle.flush();
-        handle.close();
+      close: async () => {
+        const closed = await thread.request({ op: 'close', file });
+        if (failed) throw failed;
+        if (!closed.ok) throw failure(path, closed);
       },
     };
   }
@@ -98,6 +149,12 @@ class OpfsWriter implements OutputWriter {
       await file.close();
     }
   }
+
+  /** Ends the writing thread once every file is closed (commit or discard). */
+  dispose(): void {
+    this.#thread?.terminate();
+    this.#thread = null;
+  }
 }
 
 export class OpfsOutputFolder implements OutputFolder {
@@ -109,7 +166,7 @@ export class OpfsOutputFolder implements OutputFolder {
   private constructor(root: FileSystemDirectoryHandle, name: string, budgetBytes: number) {
     this.#root = root;
     this.#name = name;
-    this.writer = new OpfsWriter(root, budgetBytes);
+    this.writer = new OpfsWriter(budgetBytes);
     this.staging = `${OPFS_MODELS_DIR}/${stagingFolderName(name)}`;
   }
 
@@ -129,6 +186,7 @@ export class OpfsOutputFolder implements OutputFolder {
   }
 
   async commit(): Promise<void> {
+    this.writer.dispose();
     const models = await this.#models();
     await removeIfPresent(models, this.#name);
     const staged = await models.getDirectoryHandle(stagingFolderName(this.#name));
@@ -137,6 +195,7 @@ export class OpfsOutputFolder implements OutputFolder {
   }
 
   async discard(): Promise<void> {
+    this.writer.dispose();
     await removeIfPresent(await this.#models(), stagingFolderName(this.#name));
   }
 }

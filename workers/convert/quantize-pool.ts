@@ -1,6 +1,6 @@
 /** The page's quantization pool: one Web Worker per core (quantize.worker.ts), started by the convert worker. */
 import type { QuantizedMatrix } from '../../models/converter/block-quant.ts';
-import { QuantizePool, type QuantizeThread } from '../../models/converter/quantize-runner.ts';
+import { jobBuffers, QuantizePool, type QuantizeThread } from '../../models/converter/quantize-runner.ts';
 
 function thread(index: number): QuantizeThread {
   const worker = new Worker(new URL('./quantize.worker.ts', import.meta.url), {
@@ -8,7 +8,7 @@ function thread(index: number): QuantizeThread {
     name: `convert-quantize-${index}`,
   });
   return {
-    post: (job) => worker.postMessage(job, [job.rows.buffer as ArrayBuffer]),
+    post: (job) => worker.postMessage(job, jobBuffers(job)),
     onResult: (handler) =>
       worker.addEventListener('message', (e: MessageEvent<QuantizedMatrix | Uint8Array>) => handler(e.data)),
     onError: (handler) =>
