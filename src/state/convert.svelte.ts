@@ -5,6 +5,7 @@
  */
 import { checkQuota } from '../lib/models/download-plan.ts';
 import { chooseDtype } from '../lib/models/capability.ts';
+import { keepBothName } from '../lib/models/converted-name.ts';
 import { DTYPES, type ModelDtype } from '../lib/models/model-layout.ts';
 import { formatBytes } from '../lib/models/model-catalog.ts';
 import { relativeToTop } from '../lib/models/picked-folder.ts';
@@ -16,7 +17,18 @@ import { deleteConvertedModel, listConvertedModels, type ConvertedModel } from '
 import type { CapabilityState } from './capability.svelte.ts';
 import { ConvertClient } from './convert-client.ts';
 
-export type ConvertPhase = 'idle' | 'checking' | 'converting';
+export type ConvertPhase = 'idle' | 'checking' | 'confirming' | 'converting';
+
+/** A checked conversion waiting for the person: a model of its folder's name is already in this browser. */
+export interface NameTaken {
+  name: string;
+  dtype: ModelDtype;
+  existing: ConvertedModel;
+  /** The name "keep both" converts under. */
+  keepBothAs: string;
+}
+
+export type NameChoice = 'replace' | 'keep-both' | 'cancel';
 
 export class ConvertState {
   readonly #capability: CapabilityState;
@@ -27,6 +39,8 @@ export class ConvertState {
   #error = $state<string | null>(null);
   #chosen = $state<ModelDtype | null>(null);
   #models = $state.raw<ConvertedModel[]>([]);
+  #taken = $state.raw<NameTaken | null>(null);
+  #answer: ((choice: NameChoice) => void) | null = null;
 
   constructor(capability: CapabilityState) {
     this.#capability = capability;
@@ -60,6 +74,13 @@ export class ConvertState {
   get error(): string | null {
     return this.#error;
   }
+  /** The question asked while confirming: replace the model of the same name, keep both, or cancel. */
+  get taken(): NameTaken | null {
+    return this.#taken;
+  }
+  answer(choice: NameChoice): void {
+    this.#answer?.(choice);
+  }
   /** The models converted into this browser. */
   get models(): ConvertedModel[] {
     return this.#models;
@@ -85,6 +106,11 @@ export class ConvertState {
       if (name.startsWith('.') || files[0].path === picked[0].path)
         throw new TypeError('Pick the checkpoint folder itself (the one holding config.json), not files inside it.');
       const plan = await this.#client.inspect(request);
+      const saveAs = await this.#nameFor(name, dtype);
+      if (saveAs === null) {
+        this.#note = `Nothing converted; "${name}" in this browser is kept as it was.`;
+        return;
+      }
       // Ask before measuring: a persisted origin is not evicted and may get a larger quota.
       await navigator.storage.persist?.();
       const quota = checkQuota(await navigator.storage.estimate(), plan.outputBytes, formatBytes);
@@ -94,8 +120,9 @@ export class ConvertState {
             `but only ${formatBytes(quota.free ?? 0)} is free. Delete models from this browser or free disk space, then retry.`,
         );
       this.#phase = 'converting';
-      const done = await this.#client.convert(request, (p) => (this.#progress = p));
-      this.#note = `Converted "${name}" to ${dtype} (${formatBytes(done.outputBytes)}) in ${done.seconds.toFixed(0)} s.`;
+      const done = await this.#client.convert({ ...request, saveAs }, (p) => (this.#progress = p));
+      const as = saveAs === name ? '' : ` as "${saveAs}"`;
+      this.#note = `Converted "${name}" to ${dtype}${as} (${formatBytes(done.outputBytes)}) in ${done.seconds.toFixed(0)} s.`;
     } catch (error) {
       if (error instanceof AppError && error.kind === 'cancelled')
         this.#note = `Conversion of "${name}" cancelled; nothing was kept.`;
@@ -105,6 +132,28 @@ export class ConvertState {
       this.#progress = null;
       await this.refresh();
     }
+  }
+
+  /**
+   * The name to convert under: the folder's, unless a model of that name is already here and the person
+   * keeps it (another name) or cancels (null). A conversion replaces a folder whole, so asking first is what
+   * keeps a q4 conversion from silently replacing an fp32 one of the same checkpoint.
+   */
+  async #nameFor(name: string, dtype: ModelDtype): Promise<string | null> {
+    await this.refresh();
+    const existing = this.#models.find((m) => m.name === name);
+    if (!existing) return name;
+    const names = this.#models.map((m) => m.name);
+    const keepBothAs = keepBothName(name, dtype, names);
+    this.#phase = 'confirming';
+    const choice = await new Promise<NameChoice>((resolve) => {
+      this.#answer = resolve;
+      this.#taken = { name, dtype, existing, keepBothAs };
+    });
+    this.#answer = null;
+    this.#taken = null;
+    this.#phase = 'checking';
+    return choice === 'replace' ? name : choice === 'keep-both' ? keepBothAs : null;
   }
 
   cancel(): void {

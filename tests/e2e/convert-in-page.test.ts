@@ -5,8 +5,8 @@
  * byte what the CLI writes for the same folder and dtype; the fp32 result loads from OPFS with no request
  * for any model file and gives every reference case's greedy ids. Bad folders get the converter's message,
  * a quota smaller than the output is refused before starting, a cancel mid-way and a failure leave nothing
- * in OPFS, the next visit loads the last converted model by itself (until told not to), and deleting a converted
- * model frees its space; the app's first screen names the model needed and says when there is no WebGPU. One
+ * in OPFS, the next visit loads the last converted model by itself (until told not to), a conversion under a
+ * name already taken asks first (replace, keep both, cancel), and deleting a converted model frees its space; the app's first screen names the model needed and says when there is no WebGPU. One
  * browser profile for the whole file.
  */
 import { createHash } from 'node:crypto';
@@ -105,10 +105,23 @@ async function pick(p: Page, dir: string, dtype: ModelDtype): Promise<void> {
   await p.locator('[data-testid=convert-input]').setInputFiles(dir);
 }
 
-/** Picks `dir` for conversion and waits until the panel says how it ended: the note or the error. */
-async function convertThrough(p: Page, dir: string, dtype: ModelDtype): Promise<string> {
+type NameAnswer = 'convert-replace' | 'convert-keep-both' | 'convert-keep';
+
+/**
+ * Picks `dir` for conversion, gives `answer` if the panel asks about a model of the same name, and waits
+ * until the panel says how it ended: the note or the error.
+ */
+async function convertThrough(
+  p: Page,
+  dir: string,
+  dtype: ModelDtype,
+  answer: NameAnswer = 'convert-replace',
+): Promise<string> {
   await pick(p, dir, dtype);
   const ended = p.locator('[data-testid=convert-note], [data-testid=convert-error]');
+  const asked = p.locator('[data-testid=convert-exists]');
+  await ended.or(asked).first().waitFor({ timeout: 300_000 });
+  if (await asked.isVisible()) await p.locator(`[data-testid=${answer}]`).click();
   await ended.first().waitFor({ timeout: 300_000 });
   return ended.first().innerText();
 }
@@ -243,11 +256,45 @@ it('the next visit loads the last converted model by itself, until told not to',
   }
 }, 300_000);
 
+it('a conversion under a name already here asks first: cancel keeps it, keep both adds one, replace replaces', async () => {
+  const entries = async () => (await harness.opfsEntries()).sort();
+  expect(await entries()).toEqual([NAME]); // the sharded checkpoint's fp32
+  const before = await harness.digests(NAME);
+  const asked = page.locator('[data-testid=convert-exists]');
+
+  expect(await convertThrough(page, referenceModelDir(TIED), 'q4', 'convert-keep')).toBe(
+    'Nothing converted; "model" in this browser is kept as it was.',
+  );
+  expect(await entries()).toEqual([NAME]);
+  expect(await harness.digests(NAME)).toEqual(before);
+
+  await pick(page, referenceModelDir(TIED), 'q4');
+  await asked.waitFor({ timeout: 60_000 });
+  expect(await asked.innerText()).toMatch(
+    /^"model" is already in this browser \(fp32, [\d.]+ (MB|kB)\)\. Converting to q4 under the same name replaces it\./,
+  );
+  await page.locator('[data-testid=convert-keep-both]').click();
+  const note = page.locator('[data-testid=convert-note]');
+  await note.waitFor({ timeout: 300_000 });
+  expect(await note.innerText()).toMatch(/^Converted "model" to q4 as "model-q4" \(/);
+  expect(await entries()).toEqual([NAME, 'model-q4']);
+  expect(await harness.digests(NAME)).toEqual(before);
+  expect(await harness.digests('model-q4')).toEqual(digests(join(scratch, `cli-${TIED}-q4`)));
+
+  expect(await convertThrough(page, referenceModelDir(TIED), 'fp32', 'convert-replace')).toMatch(CONVERTED);
+  expect(await entries()).toEqual([NAME, 'model-q4']);
+  expect(await harness.digests(NAME)).toEqual(digests(join(scratch, `cli-${TIED}-fp32`)));
+
+  await page.locator(`[data-testid=converted-model][data-name="model-q4"] [data-testid=converted-delete]`).click();
+  await page.locator(`[data-testid=converted-model][data-name="model-q4"]`).waitFor({ state: 'detached' });
+  expect(await entries()).toEqual([NAME]);
+}, 600_000);
+
 it('deleting a converted model frees its space', async () => {
   const before = await harness.usage();
   if (before === undefined) throw new Error('navigator.storage.estimate() gave no usage');
-  // OPFS holds the sharded checkpoint's fp32 conversion, the size of the CLI's.
-  const modelBytes = folderBytes(join(scratch, `cli-${SHARDED}-fp32`));
+  // OPFS holds the tied checkpoint's fp32 conversion, the size of the CLI's.
+  const modelBytes = folderBytes(join(scratch, `cli-${TIED}-fp32`));
   await page.locator(`[data-testid=converted-model][data-name="${NAME}"] [data-testid=converted-delete]`).click();
   await page.locator(`[data-testid=converted-model][data-name="${NAME}"]`).waitFor({ state: 'detached' });
   expect(await harness.opfsEntries()).toEqual([]);

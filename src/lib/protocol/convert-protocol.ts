@@ -19,6 +19,8 @@ export interface ConvertRequest {
   name: string;
   files: { path: string; file: Blob }[];
   dtypes: ModelDtype[];
+  /** The folder in OPFS to write (default `name`): another name when the person keeps an existing model too. */
+  saveAs?: string;
 }
 
 /** What a checked folder converts to. */
