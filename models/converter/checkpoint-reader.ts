@@ -137,13 +137,18 @@ export class CheckpointReader {
 
   /** `length` bytes of a tensor's data starting `offset` bytes into it. */
   private readRange(name: string, offset: number, length: number): Uint8Array {
-    const shard = this.location.get(name);
-    if (!shard) throw new CheckpointError(`tensor "${name}" is missing from the checkpoint in ${this.dir}`);
-    const begin = shard.header.dataStart + shard.header.tensors.get(name)!.dataOffsets[0] + offset;
+    const { shard, begin } = this.locate(name, offset);
     const out = this.files.read(shard.name, begin, length);
     if (out.byteLength < length) throw new CheckpointError(`${shard.file}: truncated while reading "${name}"`);
     this.#bytesRead += length;
     return out;
+  }
+
+  /** The shard holding a tensor, and where in that file the byte `offset` into its data is. */
+  private locate(name: string, offset: number): { shard: Shard; begin: number } {
+    const shard = this.location.get(name);
+    if (!shard) throw new CheckpointError(`tensor "${name}" is missing from the checkpoint in ${this.dir}`);
+    return { shard, begin: shard.header.dataStart + shard.header.tensors.get(name)!.dataOffsets[0] + offset };
   }
 
   /** The tensor widened to float32 (bf16, fp16, fp32 or fp64 stored). */
@@ -167,8 +172,7 @@ export class CheckpointReader {
   readRows(name: string, start: number, count: number): StoredRows {
     const { dtype, offset, length } = this.rowRange(name, start, count);
     if (!this.files.range) return { dtype, bytes: this.readRange(name, offset, length) };
-    const shard = this.location.get(name)!;
-    const begin = shard.header.dataStart + shard.header.tensors.get(name)!.dataOffsets[0] + offset;
+    const { shard, begin } = this.locate(name, offset);
     if (begin + length > this.files.size(shard.name))
       throw new CheckpointError(`${shard.file}: truncated while reading "${name}"`);
     this.#bytesRead += length;

@@ -6,12 +6,16 @@
  */
 import { closeSync, existsSync, mkdirSync, openSync, renameSync, rmSync, write } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import { checkBudget, DiskFullError, type OutputFile, type OutputFolder, type OutputWriter } from './output-target.ts';
+import {
+  checkBudget,
+  DiskFullError,
+  queuedFile,
+  type OutputFile,
+  type OutputFolder,
+  type OutputWriter,
+} from './output-target.ts';
 
 export { DiskFullError, type OutputFile };
-
-/** Bytes a file may have queued for the disk before the converter waits (a few weights' worth). */
-const QUEUE_BYTES = 256 * 2 ** 20;
 
 export class OutputSink implements OutputWriter {
   private written = 0;
@@ -25,40 +29,19 @@ export class OutputSink implements OutputWriter {
 
   open(path: string): OutputFile {
     const fd = openSync(path, 'w');
-    let position = 0;
-    let queued = 0;
-    let failure: Error | undefined;
-    let writing: Promise<void> = Promise.resolve();
-    const fail = (e: unknown): Error =>
-      (e as NodeJS.ErrnoException).code === 'ENOSPC'
-        ? new DiskFullError(`no space left on device writing ${path}`)
-        : (e as Error);
-    return {
-      write: (bytes) => {
-        if (failure) throw failure;
-        checkBudget(path, this.written, bytes.byteLength, this.budgetBytes);
-        const at = position;
-        position += bytes.byteLength;
-        queued += bytes.byteLength;
-        this.written += bytes.byteLength;
-        writing = writing.then(async () => {
-          try {
-            if (!failure) await writeAt(fd, bytes, at);
-          } catch (e) {
-            failure ??= fail(e);
-          } finally {
-            queued -= bytes.byteLength;
-          }
-        });
-        // Bounded: past QUEUE_BYTES the converter waits rather than holding more finished weights.
-        return queued > QUEUE_BYTES ? writing.then(() => (failure ? Promise.reject(failure) : undefined)) : undefined;
+    return queuedFile(
+      {
+        write: (bytes, at) =>
+          writeAt(fd, bytes, at).catch((e: NodeJS.ErrnoException) => {
+            throw e.code === 'ENOSPC' ? new DiskFullError(`no space left on device writing ${path}`) : e;
+          }),
+        close: () => closeSync(fd),
       },
-      close: async () => {
-        await writing;
-        closeSync(fd);
-        if (failure) throw failure;
+      (n) => {
+        checkBudget(path, this.written, n, this.budgetBytes);
+        this.written += n;
       },
-    };
+    );
   }
 
   async writeFile(path: string, bytes: Uint8Array): Promise<void> {

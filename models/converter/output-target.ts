@@ -10,13 +10,64 @@ export class DiskFullError extends Error {
 }
 
 /**
- * An open output file, written in order. `write` may only queue the bytes (the CLI writes on libuv's threads
- * while the converter produces the next weight) and returns a promise when the caller should wait for the
- * queue to drain; `close` finishes every queued write, and reports a failed one.
+ * An open output file, written in order. `write` may only queue the bytes (queuedFile) and returns a promise
+ * when the caller should wait for the queue to drain; `close` finishes every queued write, and reports a
+ * failed one.
  */
 export interface OutputFile {
   write(bytes: Uint8Array): void | Promise<void>;
   close(): void | Promise<void>;
+}
+
+/** Bytes a file may have queued for the disk before the converter waits (a few weights' worth). */
+const QUEUE_BYTES = 256 * 2 ** 20;
+
+/** How a queued file reaches its storage: `write` settles once the bytes are stored, rejecting with the error to report. */
+export interface StoredFile {
+  write(bytes: Uint8Array, at: number): Promise<void>;
+  close(): void | Promise<void>;
+}
+
+/**
+ * An OutputFile whose writes are queued and stored in order, so the converter goes on producing while the disk
+ * works (the CLI's libuv threads, the page's writing worker). `account` counts each write before it is queued
+ * (and may refuse it: a test's byte budget); past QUEUE_BYTES waiting, write returns a promise to wait on; the
+ * first failed write is reported by the next write or by close, and nothing after it is stored.
+ */
+export function queuedFile(storage: StoredFile, account: (bytes: number) => void): OutputFile {
+  let at = 0;
+  let queued = 0;
+  let failure: unknown;
+  let failed = false;
+  let storing = Promise.resolve();
+  const reported = () => {
+    if (failed) throw failure;
+  };
+  return {
+    write(bytes) {
+      reported();
+      const n = bytes.byteLength;
+      account(n);
+      const position = at;
+      at += n;
+      queued += n;
+      storing = storing
+        .then(() => (failed ? undefined : storage.write(bytes, position)))
+        .catch((error: unknown) => {
+          if (!failed) [failed, failure] = [true, error];
+        })
+        .finally(() => (queued -= n));
+      return queued > QUEUE_BYTES ? storing.then(reported) : undefined;
+    },
+    async close() {
+      await storing;
+      try {
+        await storage.close();
+      } finally {
+        reported(); // a failed write is the error to report, the file closed all the same
+      }
+    },
+  };
 }
 
 /** Writes files by path (a path of the staging folder: OutputFolder.staging + '/' + relative path). */

@@ -4,3 +4,13 @@ export function opfsEntries(
 ): AsyncIterable<FileSystemFileHandle | FileSystemDirectoryHandle> {
   return (dir as unknown as { values(): AsyncIterable<FileSystemFileHandle | FileSystemDirectoryHandle> }).values();
 }
+
+/** The directory at `parts` under `root`, created where missing. */
+export async function opfsDirectory(
+  root: FileSystemDirectoryHandle,
+  parts: readonly string[],
+): Promise<FileSystemDirectoryHandle> {
+  let dir = root;
+  for (const part of parts) dir = await dir.getDirectoryHandle(part, { create: true });
+  return dir;
+}

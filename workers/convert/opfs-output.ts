@@ -9,11 +9,12 @@
 import {
   checkBudget,
   DiskFullError,
+  queuedFile,
   type OutputFile,
   type OutputFolder,
   type OutputWriter,
 } from '../../models/converter/output-target.ts';
-import { opfsEntries } from '../../src/io/opfs-entries.ts';
+import { opfsDirectory, opfsEntries } from '../../src/io/opfs-entries.ts';
 import { OPFS_MODELS_DIR, stagingFolderName } from '../../src/lib/protocol/convert-protocol.ts';
 import type { WriteReply, WriteRequest } from './opfs-write-protocol.ts';
 
@@ -33,15 +34,6 @@ async function moveFiles(from: FileSystemDirectoryHandle, to: FileSystemDirector
   if (config) await (config as unknown as MovableFile).move(to);
 }
 
-async function directory(
-  root: FileSystemDirectoryHandle,
-  parts: readonly string[],
-): Promise<FileSystemDirectoryHandle> {
-  let dir = root;
-  for (const part of parts) dir = await dir.getDirectoryHandle(part, { create: true });
-  return dir;
-}
-
 async function removeIfPresent(dir: FileSystemDirectoryHandle, name: string): Promise<void> {
   try {
     await dir.removeEntry(name, { recursive: true });
@@ -49,9 +41,6 @@ async function removeIfPresent(dir: FileSystemDirectoryHandle, name: string): Pr
     if (!(error instanceof DOMException && error.name === 'NotFoundError')) throw error;
   }
 }
-
-/** Bytes a file may have queued for the writing thread before the converter waits (a few weights' worth). */
-const QUEUE_BYTES = 256 * 2 ** 20;
 
 function failure(path: string, reply: Extract<WriteReply, { ok: false }>): Error {
   return reply.quota
@@ -110,35 +99,24 @@ class OpfsWriter implements OutputWriter {
     const file = this.#files++;
     const opened = await thread.request({ op: 'open', file, path });
     if (!opened.ok) throw failure(path, opened);
-    let at = 0;
-    let queued = 0;
-    let failed: Error | undefined;
-    let last = Promise.resolve();
-    return {
-      write: (bytes) => {
-        if (failed) throw failed;
-        checkBudget(path, this.#written, bytes.byteLength, this.budgetBytes);
-        // Transferred, so a view into a larger buffer is copied out first.
-        const own = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes : bytes.slice();
-        const n = own.byteLength;
-        queued += n;
-        last = thread.request({ op: 'write', file, at, bytes: own }, [own.buffer as ArrayBuffer]).then((reply) => {
-          queued -= n;
-          if (!reply.ok) failed ??= failure(path, reply);
-        });
-        at += n;
+    return queuedFile(
+      {
+        write: async (bytes, at) => {
+          // Transferred, so a view into a larger buffer is copied out first.
+          const own = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes : bytes.slice();
+          const reply = await thread.request({ op: 'write', file, at, bytes: own }, [own.buffer as ArrayBuffer]);
+          if (!reply.ok) throw failure(path, reply);
+        },
+        close: async () => {
+          const reply = await thread.request({ op: 'close', file });
+          if (!reply.ok) throw failure(path, reply);
+        },
+      },
+      (n) => {
+        checkBudget(path, this.#written, n, this.budgetBytes);
         this.#written += n;
-        if (queued <= QUEUE_BYTES) return undefined;
-        return last.then(() => {
-          if (failed) throw failed;
-        });
       },
-      close: async () => {
-        const closed = await thread.request({ op: 'close', file });
-        if (failed) throw failed;
-        if (!closed.ok) throw failure(path, closed);
-      },
-    };
+    );
   }
 
   async writeFile(path: string, bytes: Uint8Array): Promise<void> {
@@ -176,13 +154,13 @@ export class OpfsOutputFolder implements OutputFolder {
   }
 
   #models(): Promise<FileSystemDirectoryHandle> {
-    return directory(this.#root, [OPFS_MODELS_DIR]);
+    return opfsDirectory(this.#root, [OPFS_MODELS_DIR]);
   }
 
   async prepare(): Promise<void> {
     const models = await this.#models();
     await removeIfPresent(models, stagingFolderName(this.#name));
-    await directory(models, [stagingFolderName(this.#name), 'onnx']);
+    await opfsDirectory(models, [stagingFolderName(this.#name), 'onnx']);
   }
 
   async commit(): Promise<void> {

@@ -3,20 +3,15 @@
  * writes what it is sent, in order, while the convert worker goes on reading and quantizing (writing on the
  * convert worker itself left the quantization workers idle for ~7 s of a 3B conversion).
  */
+import { opfsDirectory } from '../../src/io/opfs-entries.ts';
 import type { WriteReply, WriteRequest } from './opfs-write-protocol.ts';
 
 const handles = new Map<number, FileSystemSyncAccessHandle>();
 
-async function directory(parts: readonly string[]): Promise<FileSystemDirectoryHandle> {
-  let dir = await navigator.storage.getDirectory();
-  for (const part of parts) dir = await dir.getDirectoryHandle(part, { create: true });
-  return dir;
-}
-
 async function handle(request: WriteRequest): Promise<void> {
   if (request.op === 'open') {
     const parts = request.path.split('/');
-    const dir = await directory(parts.slice(0, -1));
+    const dir = await opfsDirectory(await navigator.storage.getDirectory(), parts.slice(0, -1));
     const file = await (await dir.getFileHandle(parts.at(-1)!, { create: true })).createSyncAccessHandle();
     file.truncate(0);
     handles.set(request.file, file);
