@@ -4,8 +4,8 @@
  * w ~= (q - zp) * scale, q in 0..15. Blocks always contain 0 in their range (as ORT's quantizer does), so
  * zero padding past K dequantizes to exactly 0.
  */
-import { f16ToF32 } from '../../src/lib/models/safetensors.ts';
-import { floatBytes } from './graph.ts';
+import { f16BitsToF32 } from '../../src/lib/models/safetensors.ts';
+import { f32ToF16Bits } from './graph.ts';
 import type { FloatType } from './weights.ts';
 
 export interface QuantizedMatrix {
@@ -45,6 +45,9 @@ export function quantizeRows(
   const sizes = quantizedSizes(k, blockSize, scaleType);
   const lows = new Float32Array(blocks);
   const scales = new Float32Array(blocks);
+  // A row's scales as stored (float32, or half bits for q4f16), written in place row after row.
+  const halves = scaleType === 'float16' ? new Uint16Array(blocks) : null;
+  const stored = new Uint8Array(halves ? halves.buffer : scales.buffer);
   for (let r = 0; r < count; r++) {
     const n = row0 + r;
     const src = r * k;
@@ -58,13 +61,15 @@ export function quantizeRows(
       }
       lows[b] = lo;
       scales[b] = (hi - lo) / 15;
+      // Quantize against the scale as it will be stored (half for q4f16), so dequantization matches.
+      if (halves) {
+        halves[b] = f32ToF16Bits(scales[b]);
+        scales[b] = f16BitsToF32(halves[b]);
+      }
     }
-    // Quantize against the scales as they will be stored (half for q4f16), so dequantization matches.
-    const stored = floatBytes(scales, scaleType);
     out.scales.set(stored, n * sizes.scales);
-    const used = scaleType === 'float32' ? scales : f16ToF32(new Uint16Array(stored.buffer));
     for (let b = 0; b < blocks; b++) {
-      const inv = used[b] === 0 ? 0 : 1 / used[b];
+      const inv = scales[b] === 0 ? 0 : 1 / scales[b];
       const zp = Math.min(15, Math.max(0, Math.round(-lows[b] * inv)));
       out.zeroPoints[n * sizes.zeroPoints + (b >> 1)] |= b & 1 ? zp << 4 : zp;
       const start = b * blockSize;

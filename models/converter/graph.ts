@@ -206,7 +206,7 @@ const scratchF32 = new Float32Array(1);
 const scratchU32 = new Uint32Array(scratchF32.buffer);
 
 /** IEEE half bits of one float, rounded to nearest even; overflow becomes infinity, tiny values subnormal or zero. */
-function f32ToF16Bits(value: number): number {
+export function f32ToF16Bits(value: number): number {
   scratchF32[0] = value;
   const x = scratchU32[0];
   const sign = (x >>> 16) & 0x8000;

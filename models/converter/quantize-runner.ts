@@ -45,14 +45,22 @@ export interface QuantizeRunner {
 
 /** Does one slice's work. */
 export function runJob<J extends SliceJob>(job: J): SliceResult<J> {
-  const result = job.kind === 'quantize' ? quantizeJob(job) : floatBytes(widened(job), job.floatType);
+  const result =
+    job.kind === 'quantize' ? quantizeJob(job) : floatBytes(toFloat32(job.dtype, stored(job)), job.floatType);
   return result as SliceResult<J>;
 }
 
-/** A job's rows as float32, read first when they came as a Blob range. */
-function widened(job: SliceJob): Float32Array {
-  return toFloat32(job.dtype, job.rows instanceof Uint8Array ? job.rows : readBlobRange(job.rows));
+/** A job's rows as stored, read first when they came as a Blob range. */
+function stored(job: SliceJob): Uint8Array {
+  return job.rows instanceof Uint8Array ? job.rows : readBlobRange(job.rows);
 }
+
+/**
+ * This thread's buffer for a quantize job's widened rows, kept from slice to slice (at most a slice, 64 MB):
+ * a fresh one per slice had the OS map and zero new pages every time (Chromium maps each large buffer anew
+ * and unmaps it when freed), the largest part of the page's extra kernel time.
+ */
+let widenedRows = new Float32Array(0);
 
 /** Quantizes one slice: its rows' MatMulNBits data, scales and zero points. */
 function quantizeJob(job: QuantizeJob): QuantizedMatrix {
@@ -62,7 +70,9 @@ function quantizeJob(job: QuantizeJob): QuantizedMatrix {
     scales: new Uint8Array(job.count * sizes.scales),
     zeroPoints: new Uint8Array(job.count * sizes.zeroPoints),
   };
-  quantizeRows(widened(job), job.count, job.k, job.blockSize, job.floatType, out, 0);
+  if (widenedRows.length < job.count * job.k) widenedRows = new Float32Array(job.count * job.k);
+  const rows = toFloat32(job.dtype, stored(job), widenedRows);
+  quantizeRows(rows, job.count, job.k, job.blockSize, job.floatType, out, 0);
   return out;
 }
 
