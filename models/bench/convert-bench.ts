@@ -1,12 +1,14 @@
 /**
- * npm run bench:convert -- --preset tiny|0.5b|3b|7b [--dtype q4f16 --dtype q4] [--no-chromium]
+ * npm run bench:convert -- --preset tiny|0.5b|3b|7b [--dtype q4f16 --dtype q4] [--repeat 3] [--no-chromium]
  * Writes a synthetic bf16 checkpoint of the preset's exact shapes into a temporary folder, then, per dtype,
  * converts it with the CLI in a child process (as a user runs it) on every core and on one thread (--threads 1),
  * and in Chromium: picked through the model panel's convert-input (tests/pages/convert.html), converted by the
- * page's convert worker into OPFS. Prints seconds, input MB/s and peak memory: the CLI's peak RSS (getrusage
- * maxrss, reported by the child itself) and the browser's peak PSS (renderer, which runs the convert and
- * quantize workers, and all processes). Deletes everything after. Goals (issue 11): the page within 1.3x of
- * the CLI; the multi-core CLI >= 1.6x its single-thread speed on 2 cores; peak memory <= 3 GB.
+ * page's convert worker into OPFS. With --repeat n the three runs take turns n times and the ratios are of
+ * medians (single runs on a shared machine vary by 10-15%). Prints seconds, input MB/s and peak memory: the
+ * CLI's peak RSS (getrusage maxrss, reported by the child itself) and the browser's peak PSS (renderer, which
+ * runs the convert and quantize workers, and all processes). Deletes everything after. Goals (issue 11): the
+ * page within 1.3x of the CLI; the multi-core CLI >= 1.6x its single-thread speed on 2 cores; peak memory
+ * <= 3 GB.
  */
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdtempSync, rmSync, statfsSync } from 'node:fs';
@@ -28,12 +30,14 @@ const { values } = parseArgs({
   options: {
     preset: { type: 'string' },
     dtype: { type: 'string', multiple: true, default: ['q4f16', 'q4'] },
+    repeat: { type: 'string', default: '1' },
     'no-chromium': { type: 'boolean', default: false },
   },
 });
-if (!values.preset || !(values.preset in PRESETS) || !values.dtype.every(isDtype)) {
+const repeat = Number(values.repeat);
+if (!values.preset || !(values.preset in PRESETS) || !values.dtype.every(isDtype) || !(repeat >= 1)) {
   console.error(
-    `usage: npm run bench:convert -- --preset ${Object.keys(PRESETS).join('|')} [--dtype q4f16 --dtype q4] [--no-chromium]`,
+    `usage: npm run bench:convert -- --preset ${Object.keys(PRESETS).join('|')} [--dtype q4f16 --dtype q4] [--repeat 3] [--no-chromium]`,
   );
   process.exit(1);
 }
@@ -47,6 +51,9 @@ interface Row {
   memory: string;
 }
 
+const cliName = (threads: number) => `CLI, ${threads} thread${threads > 1 ? 's' : ''}`;
+const CHROMIUM = 'Chromium (page)';
+
 function cliRun(ckpt: string, out: string, dtype: ModelDtype, threads: number): Row {
   const started = performance.now();
   const log = execFileSync(
@@ -58,7 +65,7 @@ function cliRun(ckpt: string, out: string, dtype: ModelDtype, threads: number): 
   const outBytes = Number(execFileSync('du', ['-sb', out], { encoding: 'utf8' }).split('\t')[0]);
   rmSync(out, { recursive: true, force: true });
   return {
-    how: `CLI, ${threads} thread${threads > 1 ? 's' : ''}`,
+    how: cliName(threads),
     dtype,
     seconds,
     memory: `peak RSS ${/peak RSS (\d+) MB/.exec(log)?.[1]} MB; output ${(outBytes / 1e9).toFixed(2)} GB`,
@@ -88,7 +95,7 @@ async function chromiumRun(ckpt: string, dtype: ModelDtype): Promise<Row> {
     const note = await ended.innerText();
     if (!note.startsWith('Converted')) throw new Error(`Chromium: ${note}\n${log.slice(-20).join('\n')}`);
     return {
-      how: 'Chromium (page)',
+      how: CHROMIUM,
       dtype,
       seconds,
       memory: `peak PSS renderer ${peak.renderer.toFixed(0)} MB, all processes ${peak.total.toFixed(0)} MB; ${note}`,
@@ -123,18 +130,25 @@ try {
       `  ${r.dtype} ${r.how}: ${r.seconds.toFixed(1)} s, ${(inputBytes / 1e6 / r.seconds).toFixed(1)} MB/s input, ${r.memory}`,
     );
   };
+  const median = (how: string, dtype: ModelDtype): number | undefined => {
+    const times = rows.filter((r) => r.how === how && r.dtype === dtype).map((r) => r.seconds);
+    times.sort((a, b) => a - b);
+    return times.length ? (times[(times.length - 1) >> 1] + times[times.length >> 1]) / 2 : undefined;
+  };
+  const cores = availableParallelism();
   for (const dtype of dtypes) {
-    report(cliRun(ckpt, join(work, `out-${dtype}`), dtype, availableParallelism()));
-    if (availableParallelism() > 1) report(cliRun(ckpt, join(work, `out-${dtype}-1`), dtype, 1));
-    if (!values['no-chromium']) report(await chromiumRun(ckpt, dtype));
-    const cli = rows.find((r) => r.dtype === dtype && r.how.startsWith('CLI'))!;
-    const single = rows.find((r) => r.dtype === dtype && r.how === 'CLI, 1 thread');
-    const page = rows.find((r) => r.dtype === dtype && r.how.startsWith('Chromium'));
-    if (single)
-      console.log(
-        `  ${dtype}: CLI on ${availableParallelism()} cores is ${(single.seconds / cli.seconds).toFixed(2)}x its single-thread speed`,
-      );
-    if (page) console.log(`  ${dtype}: the page takes ${(page.seconds / cli.seconds).toFixed(2)}x the CLI's time`);
+    for (let run = 0; run < repeat; run++) {
+      report(cliRun(ckpt, join(work, `out-${dtype}`), dtype, cores));
+      if (cores > 1) report(cliRun(ckpt, join(work, `out-${dtype}-1`), dtype, 1));
+      if (!values['no-chromium']) report(await chromiumRun(ckpt, dtype));
+    }
+    const cli = median(cliName(cores), dtype)!;
+    const single = median(cliName(1), dtype);
+    const page = median(CHROMIUM, dtype);
+    const of = repeat > 1 ? ` (medians of ${repeat} runs)` : '';
+    if (cores > 1 && single)
+      console.log(`  ${dtype}: CLI on ${cores} cores is ${(single / cli).toFixed(2)}x its single-thread speed${of}`);
+    if (page) console.log(`  ${dtype}: the page takes ${(page / cli).toFixed(2)}x the CLI's time${of}`);
   }
 } finally {
   rmSync(work, { recursive: true, force: true });
