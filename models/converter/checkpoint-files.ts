@@ -12,16 +12,11 @@ export interface CheckpointFiles {
   /** Up to `length` bytes of `name` from `offset` (fewer only at the end of the file). */
   read(name: string, offset: number, length: number): Uint8Array;
   /**
-   * The same range not read yet, as a Blob (the page's picked folders): handed to the thread that uses the
-   * bytes, so reading, the slowest part of converting in a page (each read goes through the browser process),
-   * runs on every quantizing thread instead of the converting one. Read it with readBlobRange.
+   * The same range not read yet, as a Blob (the page's picked folders): quantization jobs carry it and the
+   * runner reads it asynchronously (quantize-runner.ts readJob), so reading, the slowest part of converting in
+   * a page (each read goes through the browser process), runs ahead while the threads quantize.
    */
   range?(name: string, offset: number, length: number): Blob;
-}
-
-/** Reads a range `range` handed out, in a worker (FileReaderSync is a worker API). */
-export function readBlobRange(blob: Blob): Uint8Array {
-  return new Uint8Array(new FileReaderSync().readAsArrayBuffer(blob));
 }
 
 /** A whole file of the folder, as bytes. */

@@ -6,15 +6,15 @@
  */
 import { toFloat32, type SafetensorsDtype } from '../../src/lib/models/safetensors.ts';
 import { quantizedSizes, quantizeRows, type QuantizedMatrix } from './block-quant.ts';
-import { readBlobRange } from './checkpoint-files.ts';
 import { floatBytes } from './graph.ts';
 import type { FloatType } from './weights.ts';
 
 /**
  * `count` rows of length `k`, row-major, to quantize in blocks of `blockSize`. The rows come as the
- * checkpoint stores them (read, in a buffer of their own that can be transferred; in the page, a Blob range
- * not read yet) and are read and widened by the thread that quantizes them: widening is a fifth of the work,
- * reading in a page a third, and both would otherwise stay on the converting thread.
+ * checkpoint stores them, in a buffer of their own that can be transferred, and are widened by the thread
+ * that quantizes them (a fifth of the work, that would otherwise stay on the converting thread). In the page
+ * they come as a Blob range not read yet: the runner reads it asynchronously before handing the job to a
+ * thread, so the converting thread reads ahead while the threads quantize, as the CLI's main thread does.
  */
 export interface QuantizeJob {
   kind: 'quantize';
@@ -36,6 +36,8 @@ export interface CastJob {
 
 export type SliceJob = QuantizeJob | CastJob;
 export type SliceResult<J extends SliceJob> = J extends QuantizeJob ? QuantizedMatrix : Uint8Array;
+/** A job whose rows have been read. */
+export type ReadJob<J extends SliceJob = SliceJob> = J & { rows: Uint8Array };
 
 export interface QuantizeRunner {
   /** The threads that can work at once. */
@@ -43,16 +45,16 @@ export interface QuantizeRunner {
   run<J extends SliceJob>(job: J): Promise<SliceResult<J>>;
 }
 
-/** Does one slice's work. */
-export function runJob<J extends SliceJob>(job: J): SliceResult<J> {
-  const result =
-    job.kind === 'quantize' ? quantizeJob(job) : floatBytes(toFloat32(job.dtype, stored(job)), job.floatType);
-  return result as SliceResult<J>;
+/** The job with its rows read (a Blob range is read asynchronously; bytes pass through). */
+export async function readJob<J extends SliceJob>(job: J): Promise<ReadJob<J>> {
+  const rows = job.rows instanceof Uint8Array ? job.rows : new Uint8Array(await job.rows.arrayBuffer());
+  return { ...job, rows };
 }
 
-/** A job's rows as stored, read first when they came as a Blob range. */
-function stored(job: SliceJob): Uint8Array {
-  return job.rows instanceof Uint8Array ? job.rows : readBlobRange(job.rows);
+/** Does one slice's work. */
+export function runJob<J extends SliceJob>(job: ReadJob<J>): SliceResult<J> {
+  const result = job.kind === 'quantize' ? quantizeJob(job) : floatBytes(toFloat32(job.dtype, job.rows), job.floatType);
+  return result as SliceResult<J>;
 }
 
 /**
@@ -63,7 +65,7 @@ function stored(job: SliceJob): Uint8Array {
 let widenedRows = new Float32Array(0);
 
 /** Quantizes one slice: its rows' MatMulNBits data, scales and zero points. */
-function quantizeJob(job: QuantizeJob): QuantizedMatrix {
+function quantizeJob(job: ReadJob<QuantizeJob>): QuantizedMatrix {
   const sizes = quantizedSizes(job.k, job.blockSize, job.floatType);
   const out: QuantizedMatrix = {
     data: new Uint8Array(job.count * sizes.data),
@@ -71,14 +73,14 @@ function quantizeJob(job: QuantizeJob): QuantizedMatrix {
     zeroPoints: new Uint8Array(job.count * sizes.zeroPoints),
   };
   if (widenedRows.length < job.count * job.k) widenedRows = new Float32Array(job.count * job.k);
-  const rows = toFloat32(job.dtype, stored(job), widenedRows);
+  const rows = toFloat32(job.dtype, job.rows, widenedRows);
   quantizeRows(rows, job.count, job.k, job.blockSize, job.floatType, out, 0);
   return out;
 }
 
-/** The buffers of a job, to transfer rather than copy to a thread (none for a Blob range). */
-export function jobBuffers(job: SliceJob): ArrayBuffer[] {
-  return job.rows instanceof Uint8Array ? [job.rows.buffer as ArrayBuffer] : [];
+/** The buffers of a job, to transfer rather than copy to a thread. */
+export function jobBuffers(job: ReadJob): ArrayBuffer[] {
+  return [job.rows.buffer as ArrayBuffer];
 }
 
 /** The buffers of a slice's result, to transfer rather than copy between threads. */
@@ -87,7 +89,7 @@ export function resultBuffers(m: QuantizedMatrix | Uint8Array): ArrayBuffer[] {
   return parts.map((p) => p.buffer as ArrayBuffer);
 }
 
-export const inThread: QuantizeRunner = { parallel: 1, run: async (job) => runJob(job) };
+export const inThread: QuantizeRunner = { parallel: 1, run: async (job) => runJob(await readJob(job)) };
 
 /**
  * Runs `n` rows through `runner` in slices, in order: each slice of at most `maxRows` rows is read by
@@ -113,7 +115,7 @@ export async function runSlices(
 
 /** One thread of a pool: takes jobs in order and answers them in order. */
 export interface QuantizeThread {
-  post(job: SliceJob): void;
+  post(job: ReadJob): void;
   /** Called with each answer, in the order the jobs were posted. */
   onResult(handler: (result: QuantizedMatrix | Uint8Array) => void): void;
   /** Called when the thread fails (its waiting jobs fail with it). */
@@ -126,7 +128,7 @@ interface Waiting {
   reject(error: Error): void;
 }
 
-/** Jobs go to the thread with the fewest waiting; each thread answers in order. */
+/** Jobs are read (readJob), then go to the thread with the fewest waiting; each thread answers in order. */
 export class QuantizePool implements QuantizeRunner {
   readonly #threads: { thread: QuantizeThread; waiting: Waiting[] }[];
 
@@ -143,11 +145,12 @@ export class QuantizePool implements QuantizeRunner {
     return this.#threads.length;
   }
 
-  run<J extends SliceJob>(job: J): Promise<SliceResult<J>> {
+  async run<J extends SliceJob>(job: J): Promise<SliceResult<J>> {
+    const ready = await readJob(job);
     const entry = this.#threads.reduce((a, b) => (b.waiting.length < a.waiting.length ? b : a));
     return new Promise((resolve, reject) => {
       entry.waiting.push({ resolve: (result) => resolve(result as SliceResult<J>), reject });
-      entry.thread.post(job);
+      entry.thread.post(ready);
     });
   }
 

@@ -3,9 +3,9 @@
  * row slices it is sent and sends the results back, buffers transferred.
  */
 import { parentPort } from 'node:worker_threads';
-import { runJob, resultBuffers, type SliceJob } from './quantize-runner.ts';
+import { runJob, resultBuffers, type ReadJob } from './quantize-runner.ts';
 
-parentPort!.on('message', (job: SliceJob) => {
+parentPort!.on('message', (job: ReadJob) => {
   const result = runJob(job);
   parentPort!.postMessage(result, resultBuffers(result));
 });

@@ -1,8 +1,8 @@
 /**
  * A picked checkpoint folder's files (Blobs, read lazily from disk by the browser) as the converter reads
  * them: a byte range at a time with FileReaderSync, which only workers have, so the shared converter stays
- * synchronous as on Node; weight slices are handed out unread (`range`) and read by the quantization worker
- * that uses them.
+ * synchronous as on Node; weight slices are handed out unread (`range`) and read asynchronously, ahead of the
+ * quantization workers.
  */
 import type { CheckpointFiles } from '../../models/converter/checkpoint-files.ts';
 
