@@ -19,6 +19,7 @@ import { outputPreprocessorConfig } from './output-preprocessor.ts';
 import type { OutputFolder } from './output-target.ts';
 import { quantizeMatMuls } from './quantize.ts';
 import type { QuantizeRunner } from './quantize-runner.ts';
+import { textKeys } from './text-keys.ts';
 import { buildVisionEncoder } from './vision-encoder.ts';
 import { castTables } from './weights.ts';
 
@@ -120,6 +121,10 @@ export function inspectCheckpoint(
     }
   }
   const extra = [...PASSTHROUGH_FILES, 'preprocessor_config.json'].filter((f) => files.has(f));
+  // A tied checkpoint's embedding table is read twice per dtype: as the table, and as lm_head.
+  const keys = textKeys(ckpt);
+  const [begin, end] = ckpt.info(keys.lmHead).dataOffsets;
+  const readPerDtype = ckpt.totalBytes() + (keys.tied ? end - begin : 0);
   return {
     files,
     ckpt,
@@ -127,7 +132,7 @@ export function inspectCheckpoint(
     attention,
     graphs,
     weights: graphs.reduce((n, g) => n + g.graph.weights.length, 0),
-    readBytes: ckpt.totalBytes() * dtypes.length,
+    readBytes: readPerDtype * dtypes.length,
     outputBytes:
       graphs.reduce((n, g) => n + g.graph.weights.reduce((m, w) => m + weightBytes(w), 0), 0) +
       extra.reduce((n, f) => n + files.size(f), 0),

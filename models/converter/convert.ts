@@ -13,6 +13,7 @@ import {
   inspectCheckpoint,
   readConfig,
   writeConversion,
+  type ConversionProgress,
   type ConvertResult,
 } from './conversion.ts';
 import { nodeQuantizePool } from './node-quantize-pool.ts';
@@ -35,6 +36,7 @@ export interface ConvertOptions {
   /** External data file size limit (default 2 GB, what browsers can fetch into one ArrayBuffer). */
   chunkBytes?: number;
   log?: (line: string) => void;
+  onProgress?: (p: ConversionProgress) => void;
   /** Threads that quantize (worker_threads); default 1, this thread. The bytes do not depend on it. */
   threads?: number;
 }

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { DTYPE_BYTES } from '../../src/lib/models/safetensors.ts';
 import { Checkpoint } from './checkpoint.ts';
 import { externalDataName, GRAPHS } from '../../src/lib/models/model-layout.ts';
+import type { ConversionProgress } from './conversion.ts';
 import { convert } from './convert.ts';
 import { DTYPE_PLANS } from './dtypes.ts';
 import { OutputSink, type OutputFile } from './output-sink.ts';
@@ -38,6 +39,7 @@ describe.each(referenceModels())('%s', (model) => {
     const ckpt = Checkpoint.open(input);
     /** In call order: a read of `bytes` of tensor `name`, or a write (name undefined). */
     const events: { order: number; name?: string; bytes: number }[] = [];
+    let last: ConversionProgress | undefined;
 
     beforeAll(async () => {
       // Rows as stored (quantized and cast slices) and widened (transposed matrices) are two entry points.
@@ -47,7 +49,16 @@ describe.each(referenceModels())('%s', (model) => {
       const rowBytes = (name: string) => ckpt.info(name).shape[1] * DTYPE_BYTES[ckpt.info(name).dtype];
       const size = (name: string) => ckpt.info(name).dataOffsets[1] - ckpt.info(name).dataOffsets[0];
       try {
-        await convert({ input, output: out, dtypes: [dtype], sink, inlineLimitBytes: 0, chunkBytes: 4_000_000 });
+        const onProgress = (p: ConversionProgress) => (last = p);
+        await convert({
+          input,
+          output: out,
+          dtypes: [dtype],
+          sink,
+          inlineLimitBytes: 0,
+          chunkBytes: 4_000_000,
+          onProgress,
+        });
         // Collected before mockRestore, which clears the recorded calls.
         for (const spy of rows)
           spy.mock.calls.forEach(([name, , count], i) =>
@@ -82,6 +93,11 @@ describe.each(referenceModels())('%s', (model) => {
       for (const r of runs)
         expect(r.bytes, r.name).toBe(ckpt.info(r.name).dataOffsets[1] - ckpt.info(r.name).dataOffsets[0]);
       expect(new Set(runs.map((r) => r.name))).toEqual(new Set(ckpt.names()));
+    });
+
+    it('reads exactly the bytes it planned to, so progress ends at 100% and not before', () => {
+      expect(last?.weight).toBe(last?.weights);
+      expect(last?.bytesRead).toBe(last?.readBytes);
     });
 
     it('declares every external data chunk in config.json', () => {
