@@ -35,7 +35,12 @@ const { values } = parseArgs({
   },
 });
 const repeat = Number(values.repeat);
-if (!values.preset || !(values.preset in PRESETS) || !values.dtype.every(isDtype) || !(repeat >= 1)) {
+if (
+  !values.preset ||
+  !(values.preset in PRESETS) ||
+  !values.dtype.every(isDtype) ||
+  !(Number.isInteger(repeat) && repeat >= 1)
+) {
   console.error(
     `usage: npm run bench:convert -- --preset ${Object.keys(PRESETS).join('|')} [--dtype q4f16 --dtype q4] [--repeat 3] [--no-chromium]`,
   );
@@ -72,7 +77,7 @@ function cliRun(ckpt: string, out: string, dtype: ModelDtype, threads: number): 
   };
 }
 
-/** Converts the checkpoint folder in Chromium, through the panel, into OPFS (a fresh profile per dtype). */
+/** Converts the checkpoint folder in Chromium, through the panel, into OPFS (a fresh profile per run). */
 async function chromiumRun(ckpt: string, dtype: ModelDtype): Promise<Row> {
   const server = await startDevServer();
   const browser = await launchChromium();
@@ -130,10 +135,14 @@ try {
       `  ${r.dtype} ${r.how}: ${r.seconds.toFixed(1)} s, ${(inputBytes / 1e6 / r.seconds).toFixed(1)} MB/s input, ${r.memory}`,
     );
   };
+  const times = (how: string, dtype: ModelDtype) =>
+    rows
+      .filter((r) => r.how === how && r.dtype === dtype)
+      .map((r) => r.seconds)
+      .sort((a, b) => a - b);
   const median = (how: string, dtype: ModelDtype): number | undefined => {
-    const times = rows.filter((r) => r.how === how && r.dtype === dtype).map((r) => r.seconds);
-    times.sort((a, b) => a - b);
-    return times.length ? (times[(times.length - 1) >> 1] + times[times.length >> 1]) / 2 : undefined;
+    const t = times(how, dtype);
+    return t.length ? (t[(t.length - 1) >> 1] + t[t.length >> 1]) / 2 : undefined;
   };
   const cores = availableParallelism();
   for (const dtype of dtypes) {
@@ -146,6 +155,14 @@ try {
     const single = median(cliName(1), dtype);
     const page = median(CHROMIUM, dtype);
     const of = repeat > 1 ? ` (medians of ${repeat} runs)` : '';
+    if (repeat > 1)
+      for (const how of new Set([cliName(cores), cliName(1), CHROMIUM])) {
+        const t = times(how, dtype);
+        if (t.length)
+          console.log(
+            `  ${dtype} ${how}: median ${median(how, dtype)!.toFixed(1)} s (${t[0].toFixed(1)}-${t.at(-1)!.toFixed(1)}), ${(inputBytes / 1e6 / median(how, dtype)!).toFixed(1)} MB/s input`,
+          );
+      }
     if (cores > 1 && single)
       console.log(`  ${dtype}: CLI on ${cores} cores is ${(single / cli).toFixed(2)}x its single-thread speed${of}`);
     if (page) console.log(`  ${dtype}: the page takes ${(page / cli).toFixed(2)}x the CLI's time${of}`);

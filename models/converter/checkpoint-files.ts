@@ -1,7 +1,8 @@
 /**
  * The files of a checkpoint folder as the converter reads them, so that the same conversion runs on a
  * folder on disk (Node, checkpoint.ts) and on a folder picked in the page (workers/convert/blob-files.ts).
- * Reads are synchronous: Node's readSync, and FileReaderSync in the browser's worker.
+ * `read` is synchronous: Node's readSync, and FileReaderSync in the browser's worker; `range` is read
+ * asynchronously.
  */
 export interface CheckpointFiles {
   /** The folder as messages name it (a path on disk, or the picked folder's name). */

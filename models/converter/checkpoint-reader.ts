@@ -167,7 +167,7 @@ export class CheckpointReader {
 
   /**
    * Rows [start, start + count) of a 2-D tensor as stored, for a thread that widens them itself: read now,
-   * or left as a Blob range for that thread to read when the files can hand one out.
+   * or left as a Blob range when the files can hand one out (the runner reads it asynchronously, readJob).
    */
   readRows(name: string, start: number, count: number): StoredRows {
     const { dtype, offset, length } = this.rowRange(name, start, count);

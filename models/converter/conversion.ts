@@ -80,7 +80,7 @@ export interface ConversionPlan {
   graphs: PlannedGraph[];
   /** Weights the writer streams, over all graphs (progress: tensor i of n). */
   weights: number;
-  /** Checkpoint bytes read over the whole conversion (the checkpoint once per dtype). */
+  /** Checkpoint bytes read over the whole conversion (per dtype, the checkpoint once and a tied embedding twice). */
   readBytes: number;
   /** Bytes the output folder will hold, within a few kB (the graphs' structure is not counted). */
   outputBytes: number;

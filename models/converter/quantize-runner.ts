@@ -58,7 +58,7 @@ export function runJob<J extends SliceJob>(job: ReadJob<J>): SliceResult<J> {
 }
 
 /**
- * This thread's buffer for a quantize job's widened rows, kept from slice to slice (at most a slice, 64 MB):
+ * This thread's buffer for a quantize job's widened rows, kept from slice to slice (at most a slice, 32 MB):
  * a fresh one per slice had the OS map and zero new pages every time (Chromium maps each large buffer anew
  * and unmaps it when freed), the largest part of the page's extra kernel time.
  */
@@ -107,7 +107,10 @@ export async function runSlices(
   const step = Math.ceil(n / slices);
   const inFlight: Promise<void>[] = [];
   for (let start = 0; start < n; start += step) {
-    inFlight.push(run(start, Math.min(step, n - start)));
+    const slice = run(start, Math.min(step, n - start));
+    // The first failure is awaited and reported; the slices after it fail too (one unreadable file) unheard.
+    slice.catch(() => {});
+    inFlight.push(slice);
     if (inFlight.length >= 2 * runner.parallel) await inFlight.shift();
   }
   await Promise.all(inFlight);
@@ -131,6 +134,7 @@ interface Waiting {
 /** Jobs are read (readJob), then go to the thread with the fewest waiting; each thread answers in order. */
 export class QuantizePool implements QuantizeRunner {
   readonly #threads: { thread: QuantizeThread; waiting: Waiting[] }[];
+  #stopped = false;
 
   constructor(threads: QuantizeThread[]) {
     this.#threads = threads.map((thread) => {
@@ -147,14 +151,18 @@ export class QuantizePool implements QuantizeRunner {
 
   async run<J extends SliceJob>(job: J): Promise<SliceResult<J>> {
     const ready = await readJob(job);
+    // Stopped while the rows were read: a terminated thread would never answer.
+    if (this.#stopped) throw new Error('the quantization pool was stopped');
     const entry = this.#threads.reduce((a, b) => (b.waiting.length < a.waiting.length ? b : a));
     return new Promise((resolve, reject) => {
-      entry.waiting.push({ resolve: (result) => resolve(result as SliceResult<J>), reject });
+      // Posted first: a post that throws must not leave a waiter that would take another job's answer.
       entry.thread.post(ready);
+      entry.waiting.push({ resolve: (result) => resolve(result as SliceResult<J>), reject });
     });
   }
 
   terminate(): void {
+    this.#stopped = true;
     for (const { thread } of this.#threads) thread.terminate();
   }
 }

@@ -96,6 +96,7 @@ describe.each(referenceModels())('%s', (model) => {
     });
 
     it('reads exactly the bytes it planned to, so progress ends at 100% and not before', () => {
+      expect(last).toBeDefined();
       expect(last?.weight).toBe(last?.weights);
       expect(last?.bytesRead).toBe(last?.readBytes);
     });

@@ -105,9 +105,15 @@ export function parseSafetensors(bytes: Uint8Array, source = 'safetensors'): Saf
 
 /** bf16 -> f32 is a 16-bit left shift of the bit pattern. */
 export function bf16ToF32(src: Uint16Array, out: Float32Array = new Float32Array(src.length)): Float32Array {
-  const bits = new Uint32Array(out.buffer, out.byteOffset, src.length);
+  const bits = new Uint32Array(out.buffer, out.byteOffset, fits(src.length, out));
   for (let i = 0; i < src.length; i++) bits[i] = src[i] << 16;
   return out.subarray(0, src.length);
+}
+
+/** `n`, after checking that `out` holds n values (a decode never writes past the buffer it was given). */
+function fits(n: number, out: Float32Array): number {
+  if (out.length < n) throw new RangeError(`${n} values do not fit a buffer of ${out.length}`);
+  return n;
 }
 
 // 2 ** (exp - 15) for a half's exponent field: a table, as Math.pow per value showed in profiles.
@@ -125,6 +131,7 @@ export function f16BitsToF32(h: number): number {
 
 /** IEEE half -> f32. */
 export function f16ToF32(src: Uint16Array, out: Float32Array = new Float32Array(src.length)): Float32Array {
+  fits(src.length, out);
   for (let i = 0; i < src.length; i++) out[i] = f16BitsToF32(src[i]);
   return out.subarray(0, src.length);
 }
@@ -148,23 +155,23 @@ function halves(bytes: Uint8Array): Uint16Array {
 export function toFloat32(dtype: SafetensorsDtype, bytes: Uint8Array, out?: Float32Array): Float32Array {
   switch (dtype) {
     case 'F32':
-      return into(new Float32Array(aligned(bytes)), out);
+      if (!out) return new Float32Array(aligned(bytes));
+      // Byte for byte into the buffer: any alignment, nothing allocated.
+      new Uint8Array(out.buffer, out.byteOffset, fits(bytes.byteLength / 4, out) * 4).set(bytes);
+      return out.subarray(0, bytes.byteLength / 4);
     case 'BF16':
       return bf16ToF32(halves(bytes), out);
     case 'F16':
       return f16ToF32(halves(bytes), out);
-    case 'F64':
-      return into(new Float64Array(aligned(bytes)), out);
+    case 'F64': {
+      const values = new Float64Array(aligned(bytes));
+      if (!out) return Float32Array.from(values);
+      out.set(values.subarray(0, fits(values.length, out)));
+      return out.subarray(0, values.length);
+    }
     default:
       throw new SafetensorsError(`expected a float tensor, got ${dtype}`);
   }
-}
-
-/** `values` as float32: themselves, or copied into the start of `out`. */
-function into(values: Float32Array | Float64Array, out?: Float32Array): Float32Array {
-  if (!out) return values instanceof Float32Array ? values : Float32Array.from(values);
-  out.set(values);
-  return out.subarray(0, values.length);
 }
 
 /** A typed view of one tensor of an in-memory file, in its stored dtype (ints as BigInt64Array etc.). */

@@ -29,7 +29,7 @@ export interface ConvertPlanSummary {
   dtypes: ModelDtype[];
   /** Weights written over all graphs (progress counts them). */
   weights: number;
-  /** Checkpoint bytes read over the conversion (each dtype reads the checkpoint once). */
+  /** Checkpoint bytes read over the conversion (per dtype, the checkpoint once and a tied embedding twice). */
   readBytes: number;
   /** Bytes the output will take in OPFS (a few kB short: graph structure is not counted). */
   outputBytes: number;
