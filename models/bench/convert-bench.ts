@@ -158,9 +158,10 @@ try {
     if (repeat > 1)
       for (const how of new Set([cliName(cores), cliName(1), CHROMIUM])) {
         const t = times(how, dtype);
-        if (t.length)
+        const m = median(how, dtype);
+        if (m)
           console.log(
-            `  ${dtype} ${how}: median ${median(how, dtype)!.toFixed(1)} s (${t[0].toFixed(1)}-${t.at(-1)!.toFixed(1)}), ${(inputBytes / 1e6 / median(how, dtype)!).toFixed(1)} MB/s input`,
+            `  ${dtype} ${how}: median ${m.toFixed(1)} s (${t[0].toFixed(1)}-${t.at(-1)!.toFixed(1)}), ${(inputBytes / 1e6 / m).toFixed(1)} MB/s input`,
           );
       }
     if (cores > 1 && single)
